@@ -1,0 +1,330 @@
+package io.postsse.web;
+
+import io.postsse.protocol.EventHandler;
+import io.postsse.protocol.EventStreamParser;
+import io.postsse.protocol.ServerSentEvent;
+import io.postsse.protocol.StreamLimitException;
+import io.postsse.web.browser.AbortController;
+import io.postsse.web.browser.Fetch;
+import io.postsse.web.browser.Headers;
+import io.postsse.web.browser.JsError;
+import io.postsse.web.browser.ReadableStreamDefaultReader;
+import io.postsse.web.browser.RequestInit;
+import io.postsse.web.browser.Response;
+import io.postsse.web.browser.TextDecoderStream;
+import io.postsse.web.browser.TextReadResult;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A Server-Sent Events stream read with {@code fetch}, so that the request may be a POST with a
+ * body and headers. The layers, in order: {@code fetch} → {@code response.body} piped through
+ * {@code TextDecoderStream} → a reader loop → {@link EventStreamParser} → the callbacks.
+ *
+ * <pre>{@code
+ * EventStream stream = EventStream.post("/api/chat")
+ *         .jsonBody("{\"prompt\":\"hi\"}")
+ *         .on("token", event -> output.appendData(event.data()))
+ *         .onClose(reason -> status.setTextContent(reason.name()))
+ *         .open();
+ * }</pre>
+ *
+ * <p>{@code onClose} is called exactly once, last; nothing is called after it.
+ */
+public final class EventStream {
+    /** Receives events. */
+    public interface EventListener {
+        void onEvent(ServerSentEvent event);
+    }
+
+    /** Told that the response started: its status and headers. */
+    public interface OpenListener {
+        void onOpen(int status, Headers headers);
+    }
+
+    /** Told what went wrong. */
+    public interface ErrorListener {
+        void onError(StreamError error);
+    }
+
+    /** Told, once, that the stream ended and why. */
+    public interface CloseListener {
+        void onClose(CloseReason reason);
+    }
+
+    private static final int ERROR_BODY_EXCERPT = 200;
+
+    private final Builder request;
+    private final AbortController abortController = new AbortController();
+    private final EventStreamParser parser;
+    private ReadableStreamDefaultReader reader;
+    private boolean closed;
+
+    private EventStream(Builder request) {
+        this.request = request;
+        this.parser = new EventStreamParser(new EventHandler() {
+            @Override
+            public void onEvent(ServerSentEvent event) {
+                dispatch(event);
+            }
+        }, request.maxLength, request.maxLength);
+    }
+
+    /** Starts describing a POST stream to the URL. */
+    public static Builder post(String url) {
+        return new Builder("POST", url);
+    }
+
+    /** Starts describing a stream with another method, such as GET. */
+    public static Builder request(String method, String url) {
+        return new Builder(method, url);
+    }
+
+    /**
+     * Aborts the request through its {@code AbortController}. Calls {@code onClose(ABORTED)} unless
+     * the stream had already ended; a second call does nothing.
+     */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        abortController.abort();
+        finish(CloseReason.ABORTED);
+    }
+
+    /** True once the stream ended, whatever the reason. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void start() {
+        RequestInit init = RequestInit.create();
+        init.setMethod(request.method);
+        Headers headers = new Headers();
+        headers.append("Accept", "text/event-stream");
+        if (request.body != null) {
+            headers.append("Content-Type", request.contentType);
+            init.setBody(request.body);
+        }
+        for (Map.Entry<String, String> header : request.headers.entrySet()) {
+            headers.append(header.getKey(), header.getValue());
+        }
+        init.setHeaders(headers);
+        init.setCredentials(request.credentials);
+        init.setSignal(abortController.getSignal());
+        Fetch.fetch(request.url, init).then(response -> {
+            onResponse(response);
+            return null;
+        }, error -> {
+            failWith(networkError(error));
+            return null;
+        });
+    }
+
+    private void onResponse(Response response) {
+        if (closed) {
+            return;
+        }
+        int status = response.getStatus();
+        if (status == 204) {
+            finish(CloseReason.COMPLETED);
+            return;
+        }
+        if (status < 200 || status > 299) {
+            response.text().then(body -> {
+                failWith(httpError(status, response.getHeaders().get("Content-Type"), body.stringValue()));
+                return null;
+            }, error -> {
+                failWith(httpError(status, null, ""));
+                return null;
+            });
+            return;
+        }
+        String contentType = response.getHeaders().get("Content-Type");
+        if (contentType == null || !contentType.toLowerCase().startsWith("text/event-stream")) {
+            abortController.abort();
+            failWith(new StreamError(StreamError.Kind.CONTENT_TYPE, status,
+                    "expected text/event-stream but got " + (contentType == null ? "no content type" : contentType), ""));
+            return;
+        }
+        if (request.onOpen != null) {
+            request.onOpen.onOpen(status, response.getHeaders());
+        }
+        if (closed) {
+            return;
+        }
+        reader = response.getBody().pipeThrough(new TextDecoderStream()).getReader();
+        readNext();
+    }
+
+    private void readNext() {
+        reader.read().then(result -> {
+            onChunk(result);
+            return null;
+        }, error -> {
+            failWith(networkError(error));
+            return null;
+        });
+    }
+
+    private void onChunk(TextReadResult result) {
+        if (closed) {
+            return;
+        }
+        if (result.isDone()) {
+            parser.end();
+            finish(CloseReason.COMPLETED);
+            return;
+        }
+        try {
+            parser.feed(result.getValue());
+        } catch (StreamLimitException e) {
+            abortController.abort();
+            failWith(new StreamError(StreamError.Kind.PARSER_LIMIT, 0, e.getMessage(), ""));
+            return;
+        }
+        if (!closed) {
+            readNext();
+        }
+    }
+
+    private void dispatch(ServerSentEvent event) {
+        if (closed) {
+            return;
+        }
+        EventListener typed = request.typedListeners.get(event.type());
+        if (typed != null) {
+            typed.onEvent(event);
+        }
+        if (request.onEvent != null && !closed) {
+            request.onEvent.onEvent(event);
+        }
+    }
+
+    private void failWith(StreamError error) {
+        if (closed) {
+            return;
+        }
+        if (request.onError != null) {
+            request.onError.onError(error);
+        }
+        finish(CloseReason.FAILED);
+    }
+
+    private void finish(CloseReason reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (request.onClose != null) {
+            request.onClose.onClose(reason);
+        }
+    }
+
+    private static StreamError networkError(Object error) {
+        JsError jsError = (JsError) error;
+        String name = jsError.getName();
+        String message = jsError.getMessage();
+        return new StreamError(StreamError.Kind.NETWORK, 0, (name == null ? "Error" : name) + ": " + message, "");
+    }
+
+    private static StreamError httpError(int status, String contentType, String body) {
+        String title = "HTTP " + status;
+        String detail = excerpt(body);
+        if (contentType != null && contentType.contains("json")) {
+            Problem problem = Problem.parse(body);
+            if (problem != null) {
+                if (problem.getTitle() != null) {
+                    title = problem.getTitle();
+                }
+                detail = problem.getDetail() != null ? problem.getDetail() : "";
+            }
+        }
+        return new StreamError(StreamError.Kind.HTTP_STATUS, status, title, detail);
+    }
+
+    private static String excerpt(String body) {
+        String trimmed = body.trim();
+        return trimmed.length() <= ERROR_BODY_EXCERPT ? trimmed : trimmed.substring(0, ERROR_BODY_EXCERPT) + "\u2026";
+    }
+
+    /** Describes a stream before it is opened. */
+    public static final class Builder {
+        private final String method;
+        private final String url;
+        private final Map<String, String> headers = new HashMap<>();
+        private final Map<String, EventListener> typedListeners = new HashMap<>();
+        private String body;
+        private String contentType = "application/json";
+        private String credentials = "same-origin";
+        private int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
+        private OpenListener onOpen;
+        private EventListener onEvent;
+        private ErrorListener onError;
+        private CloseListener onClose;
+
+        private Builder(String method, String url) {
+            this.method = method;
+            this.url = url;
+        }
+
+        /** A JSON request body, sent as is with {@code Content-Type: application/json}. */
+        public Builder jsonBody(String json) {
+            this.body = json;
+            this.contentType = "application/json";
+            return this;
+        }
+
+        /** A request header, such as {@code Authorization}. */
+        public Builder header(String name, String value) {
+            headers.put(name, value);
+            return this;
+        }
+
+        /** The fetch credentials mode: {@code omit}, {@code same-origin} (the default) or {@code include}. */
+        public Builder credentials(String mode) {
+            this.credentials = mode;
+            return this;
+        }
+
+        /** The longest line, and the most data one event may carry, in characters. */
+        public Builder maxLength(int characters) {
+            this.maxLength = characters;
+            return this;
+        }
+
+        public Builder onOpen(OpenListener listener) {
+            this.onOpen = listener;
+            return this;
+        }
+
+        /** Every event, whatever its type. */
+        public Builder onEvent(EventListener listener) {
+            this.onEvent = listener;
+            return this;
+        }
+
+        /** Events of one type; called before the {@link #onEvent} listener. */
+        public Builder on(String type, EventListener listener) {
+            typedListeners.put(type, listener);
+            return this;
+        }
+
+        public Builder onError(ErrorListener listener) {
+            this.onError = listener;
+            return this;
+        }
+
+        public Builder onClose(CloseListener listener) {
+            this.onClose = listener;
+            return this;
+        }
+
+        /** Sends the request and starts reading; events arrive on later turns of the event loop. */
+        public EventStream open() {
+            EventStream stream = new EventStream(this);
+            stream.start();
+            return stream;
+        }
+    }
+}
