@@ -1,12 +1,8 @@
 package io.postsse.server.demo;
 
 import io.javalin.Javalin;
-import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
-import io.postsse.protocol.EventEncoder;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import io.postsse.server.PostSse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,27 +27,16 @@ public final class DemoServer {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/web", Location.CLASSPATH);
-            config.routes.post("/api/chat", ctx -> streamChat(ctx, tokenDelay));
+            PostSse.install(config, sse -> sse.post("/api/chat", ChatRequest.class, ChatRequest::problem,
+                    (chat, events) -> {
+                        List<String> tokens = ReplyGenerator.tokens(chat.prompt());
+                        for (String token : tokens) {
+                            events.send("token", Map.of("text", token));
+                            Thread.sleep(tokenDelay.toMillis());
+                        }
+                        events.send("done", Map.of("tokens", tokens.size()));
+                    }));
         });
-    }
-
-    private static void streamChat(Context ctx, Duration tokenDelay) throws IOException, InterruptedException {
-        ChatRequest request = ctx.bodyAsClass(ChatRequest.class);
-        List<String> tokens = ReplyGenerator.tokens(request.prompt());
-        ctx.status(200);
-        ctx.res().setContentType("text/event-stream; charset=utf-8");
-        ctx.res().setHeader("Cache-Control", "no-cache");
-        ctx.res().setHeader("X-Accel-Buffering", "no");
-        OutputStream out = ctx.res().getOutputStream();
-        for (String token : tokens) {
-            String json = ctx.jsonMapper().toJsonString(Map.of("text", token), Map.class);
-            out.write(EventEncoder.event("token", null, json).getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            Thread.sleep(tokenDelay.toMillis());
-        }
-        String done = ctx.jsonMapper().toJsonString(Map.of("tokens", tokens.size()), Map.class);
-        out.write(EventEncoder.event("done", null, done).getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 
     private static String env(String name, String fallback) {

@@ -1,0 +1,89 @@
+package io.postsse.server;
+
+import io.javalin.config.JavalinConfig;
+import io.postsse.server.internal.ProducerExecutors;
+import io.postsse.server.internal.StreamRoute;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * POST routes that answer with a stream of Server-Sent Events, declared on a Javalin app.
+ *
+ * <pre>{@code
+ * Javalin.create(config -> PostSse.install(config, sse -> {
+ *     sse.heartbeat = Duration.ofSeconds(15);
+ *     sse.post("/api/chat", ChatRequest.class, chat -> chat.prompt() == null ? "prompt is required" : null,
+ *             (chat, events) -> {
+ *                 for (String token : model.reply(chat.prompt())) {
+ *                     events.send("token", Map.of("text", token));
+ *                 }
+ *             });
+ * })).start(7070);
+ * }</pre>
+ *
+ * <p>Before any byte of a stream is sent, a bad request is answered with an RFC 9457 problem
+ * ({@code application/problem+json}): 415 when the body is not JSON, 413 when it is larger than
+ * {@link #maxBodyBytes}, 400 when it is malformed, of the wrong shape, or refused by the route's
+ * validator, 403 for a cross-origin request from an origin not allowed. Then the response is
+ * {@code text/event-stream}, whatever the request's {@code Accept} header says, uncompressed, with
+ * each event flushed as it is written.
+ */
+public final class PostSse {
+    /** How long a stream may go without an event before a comment is sent to keep it alive; null or zero: never. */
+    public Duration heartbeat = Duration.ofSeconds(15);
+    /** The largest request body accepted, in bytes. */
+    public long maxBodyBytes = 1 << 20;
+    /** How many bytes of events a stream may hold for a client that has not read them yet. */
+    public int maxBufferedBytes = 256 * 1024;
+    /** How long a send may wait for room in that buffer before the stream is closed as too slow. */
+    public Duration sendTimeout = Duration.ofSeconds(10);
+    /**
+     * Origins, such as {@code https://app.example.com}, whose pages may open streams cross-origin.
+     * Empty (the default): same-origin pages only.
+     */
+    public Set<String> allowedOrigins = new LinkedHashSet<>();
+    /** Whether allowed origins may send credentials (cookies); an allowed origin is then echoed, never {@code *}. */
+    public boolean allowCredentials;
+    /** On JDK 17, which has no virtual threads: how many platform threads run producers at most. */
+    public int producerThreads = 200;
+
+    private final List<StreamRoute.Definition<?>> routes = new ArrayList<>();
+
+    private PostSse() {
+    }
+
+    /** Lets {@code setup} configure streams and declare routes, then adds those routes to the app. */
+    public static void install(JavalinConfig config, Consumer<PostSse> setup) {
+        PostSse sse = new PostSse();
+        setup.accept(sse);
+        sse.register(config);
+    }
+
+    /** Declares a stream route whose JSON body binds to {@code bodyType}. */
+    public <T> void post(String path, Class<T> bodyType, EventProducer<T> producer) {
+        post(path, bodyType, request -> null, producer);
+    }
+
+    /** Declares a stream route whose bound body must pass {@code validator} before the stream starts. */
+    public <T> void post(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer) {
+        routes.add(new StreamRoute.Definition<>(path, bodyType, validator, producer));
+    }
+
+    private void register(JavalinConfig config) {
+        ExecutorService producers = ProducerExecutors.create(producerThreads);
+        StreamRoute.Settings settings = new StreamRoute.Settings(heartbeat, maxBodyBytes, maxBufferedBytes,
+                sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers);
+        for (StreamRoute.Definition<?> definition : routes) {
+            StreamRoute<?> route = new StreamRoute<>(definition, settings);
+            config.routes.post(definition.path(), route::handle);
+            config.routes.options(definition.path(), route::preflight);
+        }
+        config.events.serverStopping(() -> StreamRoute.cancelAll(settings));
+        config.events.serverStopped(producers::shutdownNow);
+    }
+}

@@ -1,0 +1,416 @@
+package io.postsse.server.internal;
+
+import io.javalin.json.JsonMapper;
+import io.postsse.protocol.EventEncoder;
+import io.postsse.server.EventEmitter;
+import io.postsse.server.EventProducer;
+import io.postsse.server.OutboundEvent;
+import io.postsse.server.StreamClosedException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One stream: the emitter that producers send through, a bounded buffer of encoded frames, and
+ * the writer loop that drains it to the response.
+ *
+ * <p>A {@link ReentrantLock} guards the buffer, never held during network I/O, so a virtual
+ * thread waiting on it does not pin its carrier. Frames are encoded whole before they are queued,
+ * so the client never sees half an event.
+ */
+final class SseStream implements EventEmitter {
+    /** How a stream ended, as logged. */
+    enum Outcome {
+        COMPLETED("completed"),
+        CANCELLED("cancelled"),
+        FAILED("failed"),
+        TIMED_OUT("timed out");
+
+        final String label;
+
+        Outcome(String label) {
+            this.label = label;
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SseStream.class);
+    private static final byte[] HEARTBEAT = EventEncoder.comment("").getBytes(StandardCharsets.UTF_8);
+
+    private final String streamId;
+    private final String lastEventId;
+    private final JsonMapper jsonMapper;
+    private final int maxBufferedBytes;
+    private final long sendTimeoutNanos;
+    private final long heartbeatNanos;
+    private final Runnable abortConnection;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when there is something for the writer: a frame, an end, a cancellation. */
+    private final Condition writerWork = lock.newCondition();
+    /** Signalled when the writer took frames out of the buffer. */
+    private final Condition bufferRoom = lock.newCondition();
+    private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
+    private final List<Runnable> cancelCallbacks = new ArrayList<>();
+    private int bufferedBytes;
+    private int eventCount;
+    private boolean ending;
+    private boolean keepOpen;
+    private Outcome endOutcome = Outcome.COMPLETED;
+    private Outcome cancelled;
+    private Thread producerThread;
+    /** Set when the writer is done: a cancellation after that changes nothing. */
+    private boolean finished;
+
+    SseStream(String streamId, String lastEventId, JsonMapper jsonMapper, int maxBufferedBytes,
+            Duration sendTimeout, Duration heartbeat, Runnable abortConnection) {
+        this.streamId = streamId;
+        this.lastEventId = lastEventId;
+        this.jsonMapper = jsonMapper;
+        this.maxBufferedBytes = maxBufferedBytes;
+        this.sendTimeoutNanos = sendTimeout.toNanos();
+        this.heartbeatNanos = heartbeat == null || heartbeat.isZero() || heartbeat.isNegative() ? 0 : heartbeat.toNanos();
+        this.abortConnection = abortConnection;
+    }
+
+    // ---- the emitter ----
+
+    @Override
+    public void send(Object data) {
+        send(OutboundEvent.of(data));
+    }
+
+    @Override
+    public void send(String type, Object data) {
+        send(OutboundEvent.of(data).type(type));
+    }
+
+    @Override
+    public void send(OutboundEvent event) {
+        Object data = event.data();
+        String text = data instanceof String ? (String) data : jsonMapper.toJsonString(data, data.getClass());
+        enqueue(EventEncoder.event(event.type(), event.id(), text), true);
+    }
+
+    @Override
+    public void retry(Duration delay) {
+        enqueue(EventEncoder.retry(delay.toMillis()), false);
+    }
+
+    @Override
+    public void comment(String text) {
+        enqueue(EventEncoder.comment(text), false);
+    }
+
+    @Override
+    public EventEmitter keepOpen() {
+        lock.lock();
+        try {
+            keepOpen = true;
+        } finally {
+            lock.unlock();
+        }
+        return this;
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            ending = true;
+            writerWork.signalAll();
+            bufferRoom.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        lock.lock();
+        try {
+            return cancelled == null && !ending;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onCancel(Runnable callback) {
+        boolean runNow;
+        lock.lock();
+        try {
+            runNow = cancelled != null;
+            if (!runNow) {
+                cancelCallbacks.add(callback);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (runNow) {
+            callback.run();
+        }
+    }
+
+    @Override
+    public String streamId() {
+        return streamId;
+    }
+
+    @Override
+    public String lastEventId() {
+        return lastEventId;
+    }
+
+    private void enqueue(String frame, boolean isEvent) {
+        byte[] bytes = frame.getBytes(StandardCharsets.UTF_8);
+        boolean timedOut = false;
+        lock.lock();
+        try {
+            requireOpen();
+            long deadline = System.nanoTime() + sendTimeoutNanos;
+            // A frame larger than the whole buffer still goes out, alone, once the buffer is empty.
+            while (bufferedBytes > 0 && bufferedBytes + bytes.length > maxBufferedBytes) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    timedOut = true;
+                    break;
+                }
+                try {
+                    bufferRoom.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StreamClosedException("interrupted while waiting to send");
+                }
+                requireOpen();
+            }
+            if (!timedOut) {
+                buffer.add(bytes);
+                bufferedBytes += bytes.length;
+                if (isEvent) {
+                    eventCount++;
+                }
+                writerWork.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (timedOut) {
+            cancel(Outcome.TIMED_OUT);
+            throw new StreamClosedException("the client did not read the stream for "
+                    + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos) + " ms");
+        }
+    }
+
+    private void requireOpen() {
+        if (cancelled != null) {
+            throw new StreamClosedException("the stream was " + cancelled.label);
+        }
+        if (ending) {
+            throw new StreamClosedException("the stream was closed");
+        }
+    }
+
+    // ---- the producer ----
+
+    /** Runs the producer on the calling thread, and ends the stream when it returns, unless kept open. */
+    <T> void runProducer(EventProducer<T> producer, T request) {
+        lock.lock();
+        try {
+            if (cancelled != null) {
+                return;
+            }
+            producerThread = Thread.currentThread();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            producer.produce(request, this);
+            boolean end;
+            lock.lock();
+            try {
+                end = !keepOpen;
+            } finally {
+                lock.unlock();
+            }
+            if (end) {
+                close();
+            }
+        } catch (StreamClosedException e) {
+            // The stream ended under the producer: the client left, or it sent after close().
+        } catch (Throwable failure) {
+            fail(failure);
+        } finally {
+            lock.lock();
+            try {
+                producerThread = null;
+                // A cancellation's interrupt must not leak to the next task on a pooled thread.
+                Thread.interrupted();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void fail(Throwable failure) {
+        lock.lock();
+        try {
+            if (cancelled != null) {
+                return; // an interrupt or a failed send caused by the cancellation: not the producer's fault
+            }
+            if (ending) {
+                LOG.warn("Stream {}: the producer failed after closing the stream", streamId, failure);
+                return;
+            }
+            LOG.warn("Stream {}: the producer failed", streamId, failure);
+            String problem = Problems.json(jsonMapper, Problems.problem(500, "The stream failed on the server."));
+            buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
+            endOutcome = Outcome.FAILED;
+            ending = true;
+            writerWork.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- cancellation ----
+
+    /** The client closed the connection. */
+    void clientGone() {
+        cancel(Outcome.CANCELLED);
+    }
+
+    /**
+     * Stops the stream at once: what is buffered is dropped, the producer is interrupted and its
+     * sends fail, the cancel callbacks run.
+     */
+    void cancel(Outcome outcome) {
+        List<Runnable> callbacks;
+        lock.lock();
+        try {
+            if (cancelled != null || finished) {
+                return;
+            }
+            cancelled = outcome;
+            buffer.clear();
+            bufferedBytes = 0;
+            callbacks = new ArrayList<>(cancelCallbacks);
+            cancelCallbacks.clear();
+            if (producerThread != null && producerThread != Thread.currentThread()) {
+                producerThread.interrupt();
+            }
+            writerWork.signalAll();
+            bufferRoom.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (outcome == Outcome.TIMED_OUT) {
+            // The writer may be blocked in a write the client will never read: break the connection.
+            abortConnection.run();
+        }
+        for (Runnable callback : callbacks) {
+            try {
+                callback.run();
+            } catch (RuntimeException e) {
+                LOG.warn("Stream {}: a cancel callback failed", streamId, e);
+            }
+        }
+    }
+
+    boolean isStreaming() {
+        lock.lock();
+        try {
+            return cancelled == null && !finished;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int eventCount() {
+        lock.lock();
+        try {
+            return eventCount;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the writer ----
+
+    /** Writes frames, and heartbeats while none come, until the stream ends; returns how it ended. */
+    Outcome writeUntilEnd(OutputStream out) {
+        Outcome outcome = writeLoop(out);
+        lock.lock();
+        try {
+            finished = true;
+        } finally {
+            lock.unlock();
+        }
+        return outcome;
+    }
+
+    private Outcome writeLoop(OutputStream out) {
+        List<byte[]> batch = new ArrayList<>();
+        long lastWrite = System.nanoTime();
+        while (true) {
+            lock.lock();
+            try {
+                while (buffer.isEmpty() && cancelled == null && !ending) {
+                    if (heartbeatNanos == 0) {
+                        writerWork.await();
+                    } else {
+                        long wait = lastWrite + heartbeatNanos - System.nanoTime();
+                        if (wait <= 0) {
+                            break;
+                        }
+                        writerWork.awaitNanos(wait);
+                    }
+                }
+                if (cancelled != null) {
+                    return cancelled;
+                }
+                if (buffer.isEmpty()) {
+                    if (ending) {
+                        return endOutcome;
+                    }
+                    batch.add(HEARTBEAT);
+                } else {
+                    batch.addAll(buffer);
+                    buffer.clear();
+                    bufferedBytes = 0;
+                    bufferRoom.signalAll();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancel(Outcome.CANCELLED);
+                return Outcome.CANCELLED;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                for (byte[] frame : batch) {
+                    out.write(frame);
+                }
+                out.flush();
+            } catch (IOException e) {
+                cancel(Outcome.CANCELLED);
+                lock.lock();
+                try {
+                    return cancelled != null ? cancelled : Outcome.CANCELLED;
+                } finally {
+                    lock.unlock();
+                }
+            }
+            batch.clear();
+            lastWrite = System.nanoTime();
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.postsse.server.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.javalin.http.Context;
+import io.postsse.server.EventProducer;
+import io.postsse.server.RequestValidator;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The handler behind one declared stream route: checks, binds and validates, then streams. */
+public final class StreamRoute<T> {
+    /** A route as declared. */
+    public record Definition<T>(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer) {
+    }
+
+    /** Settings shared by all routes of one install. */
+    public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
+            Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers,
+            Set<SseStream> activeStreams) {
+        public Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
+                Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers) {
+            this(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials, producers,
+                    ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRoute.class);
+
+    private final Definition<T> definition;
+    private final Settings settings;
+
+    public StreamRoute(Definition<T> definition, Settings settings) {
+        this.definition = definition;
+        this.settings = settings;
+    }
+
+    /** Cancels every open stream: the server is stopping. */
+    public static void cancelAll(Settings settings) {
+        for (SseStream stream : settings.activeStreams()) {
+            stream.cancel(SseStream.Outcome.CANCELLED);
+        }
+    }
+
+    /** Answers a CORS preflight for the route. */
+    public void preflight(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || !settings.allowedOrigins().contains(origin)) {
+            Problems.respond(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
+            return;
+        }
+        addCorsHeaders(ctx, origin);
+        ctx.header("Access-Control-Allow-Methods", "POST");
+        String requested = ctx.header("Access-Control-Request-Headers");
+        if (requested != null) {
+            ctx.header("Access-Control-Allow-Headers", requested);
+        }
+        ctx.header("Access-Control-Max-Age", "600");
+        ctx.status(204);
+    }
+
+    /** Handles one POST. */
+    public void handle(Context ctx) throws IOException {
+        String origin = ctx.header("Origin");
+        if (origin != null && !isSameOrigin(ctx, origin)) {
+            if (!settings.allowedOrigins().contains(origin)) {
+                Problems.respond(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
+                return;
+            }
+            addCorsHeaders(ctx, origin);
+        }
+        T request = readRequest(ctx);
+        if (request == null) {
+            return;
+        }
+        String invalid = definition.validator().check(request);
+        if (invalid != null) {
+            Problems.respond(ctx, 400, invalid);
+            return;
+        }
+        stream(ctx, request);
+    }
+
+    private void addCorsHeaders(Context ctx, String origin) {
+        ctx.header("Access-Control-Allow-Origin", origin);
+        ctx.header("Vary", "Origin");
+        if (settings.allowCredentials()) {
+            ctx.header("Access-Control-Allow-Credentials", "true");
+        }
+    }
+
+    private static boolean isSameOrigin(Context ctx, String origin) {
+        return origin.equalsIgnoreCase(ctx.scheme() + "://" + ctx.host());
+    }
+
+    /** The bound body, or null after answering the problem with it. */
+    private T readRequest(Context ctx) throws IOException {
+        String contentType = ctx.req().getContentType();
+        if (!isJson(contentType)) {
+            Problems.respond(ctx, 415, "Send the request body as JSON, with Content-Type: application/json"
+                    + (contentType == null ? "." : " (not " + contentType + ")."));
+            return null;
+        }
+        long limit = settings.maxBodyBytes();
+        long declaredLength = ctx.req().getContentLengthLong();
+        if (declaredLength > limit) {
+            Problems.respond(ctx, 413, tooLarge(limit));
+            return null;
+        }
+        byte[] body = readAtMost(ctx.req().getInputStream(), limit);
+        if (body == null) {
+            Problems.respond(ctx, 413, tooLarge(limit));
+            return null;
+        }
+        if (body.length == 0) {
+            Problems.respond(ctx, 400, "The request body is empty: send a JSON object.");
+            return null;
+        }
+        T request;
+        try {
+            request = ctx.jsonMapper().fromJsonString(new String(body, StandardCharsets.UTF_8), definition.bodyType());
+        } catch (Exception e) { // Jackson's checked exceptions arrive unwrapped through Kotlin
+            Problems.respond(ctx, 400, describeBindingFailure(e));
+            return null;
+        }
+        if (request == null) {
+            Problems.respond(ctx, 400, "The request body is empty: send a JSON object.");
+        }
+        return request;
+    }
+
+    private static String tooLarge(long limit) {
+        return "The request body is larger than the limit of " + limit + " bytes.";
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return mediaType.equals("application/json") || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
+    }
+
+    /** Reads the body, or returns null as soon as it proves longer than the limit. */
+    private static byte[] readAtMost(InputStream in, long limit) throws IOException {
+        byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        return body.length > limit ? null : body;
+    }
+
+    /** A message for the client that names what is wrong without naming server classes. */
+    private static String describeBindingFailure(Exception failure) {
+        Throwable cause = failure;
+        while (cause != null && !(cause instanceof JsonProcessingException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof StreamReadException) {
+            StreamReadException malformed = (StreamReadException) cause;
+            if (malformed.getLocation() != null) {
+                return "The request body is not valid JSON (line " + malformed.getLocation().getLineNr()
+                        + ", column " + malformed.getLocation().getColumnNr() + ").";
+            }
+            return "The request body is not valid JSON.";
+        }
+        if (cause instanceof UnrecognizedPropertyException) {
+            return "The request body has an unknown field \"" + ((UnrecognizedPropertyException) cause).getPropertyName() + "\".";
+        }
+        if (cause instanceof JsonMappingException) {
+            String path = describePath((JsonMappingException) cause);
+            return path.isEmpty()
+                    ? "The request body does not have the expected shape: send a JSON object."
+                    : "The request body's field " + path + " does not have the expected type.";
+        }
+        return "The request body could not be read as JSON.";
+    }
+
+    private static String describePath(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : e.getPath()) {
+            if (reference.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? "" : "\"" + path + "\"";
+    }
+
+    private void stream(Context ctx, T request) throws IOException {
+        String lastEventId = ctx.header("Last-Event-ID");
+        HttpServletResponse response = ctx.res();
+        String streamId = UUID.randomUUID().toString();
+        SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, ctx.jsonMapper(),
+                settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
+                () -> abortConnection(ctx));
+        response.setStatus(200);
+        response.setContentType("text/event-stream; charset=utf-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        // One connection per stream: see DisconnectWatcher.
+        response.setHeader("Connection", "close");
+        // Straight to the servlet stream: Javalin's own output stream may compress.
+        OutputStream out = response.getOutputStream();
+        long started = System.nanoTime();
+        LOG.info("Stream {} started: POST {}", streamId, ctx.path());
+        settings.activeStreams().add(stream);
+        SseStream.Outcome outcome;
+        try {
+            out.flush(); // commit the headers now, so the client knows the stream is open
+            DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
+            try {
+                settings.producers().execute(() -> stream.runProducer(definition.producer(), request));
+            } catch (RejectedExecutionException e) {
+                stream.cancel(SseStream.Outcome.FAILED);
+            }
+            outcome = stream.writeUntilEnd(out);
+        } catch (IOException e) {
+            stream.clientGone();
+            outcome = SseStream.Outcome.CANCELLED;
+        } finally {
+            settings.activeStreams().remove(stream);
+        }
+        LOG.info("Stream {} {} after {} ms, {} events", streamId, outcome.label,
+                (System.nanoTime() - started) / 1_000_000, stream.eventCount());
+    }
+
+    private static void abortConnection(Context ctx) {
+        try {
+            ServletContextRequest.getServletContextRequest(ctx.req())
+                    .getConnectionMetaData().getConnection().getEndPoint().close();
+        } catch (RuntimeException e) {
+            LOG.debug("Could not abort the connection", e);
+        }
+    }
+}
