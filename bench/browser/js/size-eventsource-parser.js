@@ -1,0 +1,2 @@
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+window.p = EventSourceParserStream;

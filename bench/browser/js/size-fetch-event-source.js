@@ -1,0 +1,2 @@
+import { fetchEventSource } from '@microsoft/fetch-event-source';
+window.p = fetchEventSource;

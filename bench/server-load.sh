@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Server concurrency and single-stream throughput: postsse (JDK 25 virtual threads, else the
+# default java) against an Express server of the seed's shape, under the same load, on loopback.
+# Usage: bench/server-load.sh [streams] [seconds-per-stream]
+# Prints two Markdown tables. Needs Node.js and npm for the Express side.
+# A process may hold at most `ulimit -Hn` sockets, so the load comes from two client processes,
+# and the server can hold at most that many streams (19,000 by default, under a limit of 20,000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+streams="${1:-19000}"
+events="${2:-30}"
+ulimit -n "$(ulimit -Hn)"
+
+java=java
+[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+mvn -B -q -Pbench -pl bench/server-load -am package dependency:build-classpath -DskipTests \
+  -Dmdep.outputFile="$PWD/bench/server-load/target/classpath" >/dev/null
+cp="bench/server-load/target/classes:$(cat bench/server-load/target/classpath)"
+(cd bench/express && npm install --silent --no-audit --no-fund >/dev/null)
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# run NAME PORT COMMAND... : starts the server, loads it, prints a JSON line prefixed by NAME
+run() {
+  local name=$1 port=$2; shift 2
+  "$@" >"/tmp/bench-$name.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do grep -q "ready" "/tmp/bench-$name.log" && break; sleep 0.1; done
+  curl -s "http://127.0.0.1:$port/stats" >/dev/null
+  local idle_rss; idle_rss=$(rss_kb $pid)
+  local idle_heap; idle_heap=$(curl -s "http://127.0.0.1:$port/stats" | sed 's/.*"heapBytes":\([0-9]*\).*/\1/')
+  local peak=0
+  ( while kill -0 $pid 2>/dev/null; do rss_kb $pid; sleep 0.5; done ) >"/tmp/bench-$name.rss" &
+  local sampler=$!
+  # Single stream first, on a fresh server: one warm-up run, then the measured one.
+  "$java" -cp "$cp" io.postsse.bench.LoadClient 127.0.0.1 "$port" 1 100000 0 32 60 >/dev/null
+  local single; single=$("$java" -cp "$cp" io.postsse.bench.LoadClient 127.0.0.1 "$port" 1 300000 0 32 60)
+  local half=$((streams / 2))
+  "$java" -cp "$cp" io.postsse.bench.LoadClient 127.0.0.1 "$port" "$half" "$events" 1000 16 $((events + 90)) \
+    "/tmp/bench-$name.h1" >"/tmp/bench-$name.l1" &
+  local first_client=$!
+  "$java" -DnoStats=true -cp "$cp" io.postsse.bench.LoadClient 127.0.0.1 "$port" $((streams - half)) "$events" 1000 16 \
+    $((events + 90)) "/tmp/bench-$name.h2" >"/tmp/bench-$name.l2"
+  wait $first_client
+  local load; load="$(cat "/tmp/bench-$name.l1") $(cat "/tmp/bench-$name.l2") $("$java" -cp "$cp" io.postsse.bench.LoadReport "/tmp/bench-$name.h1" "/tmp/bench-$name.h2")"
+  kill $sampler 2>/dev/null || true
+  peak=$(sort -n "/tmp/bench-$name.rss" | tail -1)
+  kill $pid; wait $pid 2>/dev/null || true
+  echo "$name|$idle_rss|$peak|$idle_heap|$load|$single"
+}
+
+results=()
+results+=("$(run postsse 7090 "$java" -XX:+ExplicitGCInvokesConcurrent -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.postsse.bench.LoadServer 7090)")
+results+=("$(run express 7091 node --expose-gc bench/express/server.js 7091)")
+
+field() { echo "$1" | sed "s/.*\"$2\":\([-0-9.NaN]*\).*/\1/"; }
+# sum FIELD JSON...: the field added up over the two client processes' lines
+sum() { echo "$2" | grep -o "\"$1\":[0-9.]*" | cut -d: -f2 | paste -sd+ | bc; }
+first() { echo "$2" | grep -o "\"$1\":[-0-9.]*" | head -1 | cut -d: -f2; }
+echo "Concurrency: $streams streams, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
+echo
+echo "| server | streams held | failed | events/s | delay p50 ms | delay p99 ms | heap/stream | RSS/stream | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for r in "${results[@]}"; do
+  IFS='|' read -r name idle_rss peak idle_heap load single <<<"$r"
+  heap=$(first serverHeapBytes "$load")
+  printf "| %s | %s | %s | %s | %s | %s | %s KiB | %s KiB | %s MiB |\n" "$name" "$(sum completed "$load")" \
+    "$(sum failed "$load")" "$(sum eventsPerSecond "$load")" "$(field "$load" delayP50Ms)" "$(field "$load" delayP99Ms)" \
+    "$(( (heap - idle_heap) / streams / 1024 ))" "$(( (peak - idle_rss) / streams ))" "$(( peak / 1024 ))"
+done
+echo
+echo "Single stream: 300,000 events of 32 bytes, as fast as the server sends them"
+echo
+echo "| server | events/s | MB/s |"
+echo "|---|---|---|"
+for r in "${results[@]}"; do
+  IFS='|' read -r name idle_rss peak idle_heap load single <<<"$r"
+  printf "| %s | %s | %s |\n" "$name" "$(field "$single" eventsPerSecond)" "$(field "$single" megabytesPerSecond)"
+done
+echo
+echo "java: $("$java" -version 2>&1 | head -1); node: $(node --version); $(date -u +%Y-%m-%d)"
