@@ -76,19 +76,12 @@ public final class EventStreamParser {
         }
         while (position < length) {
             int lineStart = position;
-            char terminator = 0;
-            while (position < length) {
-                char c = chunk.charAt(position);
-                if (c == '\n' || c == '\r') {
-                    terminator = c;
-                    break;
-                }
-                position++;
-            }
+            position = lineEnd(chunk, position, length);
             if (position == length) {
                 keepPartial(chunk, lineStart, length);
                 return;
             }
+            char terminator = chunk.charAt(position);
             if (partialLine.length() == 0) {
                 checkLineLength(position - lineStart);
                 processLine(chunk, lineStart, position);
@@ -131,6 +124,18 @@ public final class EventStreamParser {
     /** The reconnection time the stream asked for, in milliseconds, or -1 if it named none. */
     public long retryMillis() {
         return retryMillis;
+    }
+
+    /** The index of the first CR or LF at or after {@code from}, or {@code length} if none. */
+    private static int lineEnd(String chunk, int from, int length) {
+        for (int i = from; i < length; i++) {
+            char c = chunk.charAt(i);
+            // One comparison rules out almost every character: CR and LF are both below 14.
+            if (c <= '\r' && (c == '\n' || c == '\r')) {
+                return i;
+            }
+        }
+        return length;
     }
 
     private void keepPartial(String chunk, int start, int end) {

@@ -51,6 +51,10 @@ public final class BrowserBench {
             });
         }).start("127.0.0.1", 0);
         String base = "http://127.0.0.1:" + server.port();
+        if (Boolean.getBoolean("serveOnly")) { // for a look, or a profiler, at the page
+            System.out.println("serving " + base + "/bench.html");
+            Thread.currentThread().join();
+        }
         Path systemChromium = Path.of("/usr/bin/chromium");
         boolean system = Files.isExecutable(systemChromium);
         Playwright.CreateOptions createOptions = new Playwright.CreateOptions();
