@@ -1,0 +1,283 @@
+package io.postsse.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.postsse.protocol.ServerSentEvent;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class EventStreamClientTest {
+    private final EventStreamClient client = EventStreamClient.create();
+
+    private static EventStreamRequest fastRetries(RawHttpServer server) {
+        return EventStreamRequest.post(server.uri("/stream")).jsonBody("{\"q\":1}").retryDelay(Duration.ofMillis(10));
+    }
+
+    @Test
+    void eventsArriveInOrderWithTheirTypesAndIds() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            exchange.send("event: token\ndata: one\n\n");
+            exchange.send("id: 2\ndata: two\n\n");
+            exchange.send("data: three\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event token one ", "event message two 2", "event message three 2",
+                    "closed COMPLETED"), listener.calls);
+        }
+    }
+
+    @Test
+    void postSendsTheBodyTheHeadersAndAcceptEventStream() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).header("Authorization", "Bearer secret"), listener);
+            listener.awaitClose();
+            RawHttpServer.Request request = server.nextRequest();
+            assertEquals("POST", request.method());
+            assertEquals("{\"q\":1}", request.body());
+            assertEquals("application/json", request.header("Content-Type"));
+            assertEquals("text/event-stream", request.header("Accept"));
+            assertEquals("Bearer secret", request.header("Authorization"));
+            assertEquals(null, request.header("Last-Event-ID"));
+        }
+    }
+
+    @Test
+    void badRequestFailsAtOnceWithStatusAndTheProblemsTitleAndDetail() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> exchange.respond(400,
+                "application/problem+json",
+                "{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,\"detail\":\"prompt is required\"}"))) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.FAILED, listener.awaitClose());
+            EventStreamException error = listener.errors.get(0);
+            assertEquals(EventStreamException.Kind.HTTP_STATUS, error.kind());
+            assertEquals(400, error.status());
+            assertEquals("HTTP 400: Bad Request", error.getMessage());
+            assertEquals("prompt is required", error.detail());
+            assertEquals(1, server.requests.size(), "a 4xx is never retried");
+        }
+    }
+
+    @Test
+    void errorBodyIsCutToAShortExcerpt() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) ->
+                exchange.respond(404, "text/plain", "x".repeat(5000)))) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            listener.awaitClose();
+            assertEquals("x".repeat(200) + "\u2026", listener.errors.get(0).detail());
+        }
+    }
+
+    @Test
+    void wrongContentTypeFailsAtOnce() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) ->
+                exchange.respond(200, "text/html", "<html>login</html>"))) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.FAILED, listener.awaitClose());
+            assertEquals(EventStreamException.Kind.CONTENT_TYPE, listener.errors.get(0).kind());
+            assertEquals(1, server.requests.size());
+        }
+    }
+
+    @Test
+    void noContentCompletesWithoutEvents() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> exchange.respond(204, null, ""))) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("closed COMPLETED"), listener.calls);
+        }
+    }
+
+    @Test
+    void serviceUnavailableIsRetriedAfterRetryAfterThenStreams() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            if (attempts.incrementAndGet() == 1) {
+                exchange.respond(503, "text/plain", "busy", "Retry-After: 0");
+                return;
+            }
+            exchange.startStream();
+            exchange.send("data: finally\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event message finally ", "closed COMPLETED"), listener.calls);
+            assertEquals(2, attempts.get());
+        }
+    }
+
+    @Test
+    void droppedConnectionReconnectsAfterTheServersRetryWithLastEventId() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            String lastEventId = request.header("Last-Event-ID");
+            if (lastEventId == null) {
+                exchange.send("retry: 50\n\nid: 7\ndata: before\n\n");
+                exchange.drop();
+                return;
+            }
+            exchange.send("data: resumed after " + lastEventId + "\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).retryDelay(Duration.ofSeconds(30)), listener);
+            // With the request's own 30 s delay this would time out: the server's retry: 50 rules.
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event message before 7", "open 200", "event message resumed after 7 7",
+                    "closed COMPLETED"), listener.calls);
+            assertEquals(null, server.nextRequest().header("Last-Event-ID"));
+            RawHttpServer.Request reconnection = server.nextRequest();
+            assertEquals("7", reconnection.header("Last-Event-ID"));
+            assertEquals("{\"q\":1}", reconnection.body());
+        }
+    }
+
+    @Test
+    void streamThatEndsNormallyIsNeverSentAgain() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            exchange.send("retry: 1\n\ndata: only\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            EventStreamCall call = client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertTrue(call.awaitClosed(Duration.ofSeconds(1)));
+            assertEquals(1, server.requests.size());
+        }
+    }
+
+    @Test
+    void reconnectionsStopAfterMaxRetriesAndTheStreamFails() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) ->
+                exchange.respond(502, "text/plain", "bad gateway"))) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).maxRetries(2), listener);
+            assertEquals(CloseReason.FAILED, listener.awaitClose());
+            assertEquals(3, server.requests.size(), "the first request and two retries");
+            assertEquals(502, listener.errors.get(0).status());
+        }
+    }
+
+    @Test
+    void firstConnectionThatCannotBeMadeFailsAtOnce() throws Exception {
+        RawHttpServer closed = new RawHttpServer((request, exchange) -> { });
+        EventStreamRequest request = fastRetries(closed);
+        closed.close();
+        RecordingListener listener = new RecordingListener();
+        client.open(request, listener);
+        assertEquals(CloseReason.FAILED, listener.awaitClose());
+        assertEquals(EventStreamException.Kind.NETWORK, listener.errors.get(0).kind());
+    }
+
+    @Test
+    void eventOverTheParserLimitFailsWithATypedError() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            exchange.send("data: " + "x".repeat(2000) + "\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).maxLength(1000), listener);
+            assertEquals(CloseReason.FAILED, listener.awaitClose());
+            assertEquals(EventStreamException.Kind.PARSER_LIMIT, listener.errors.get(0).kind());
+            assertTrue(listener.events.isEmpty());
+        }
+    }
+
+    @Test
+    void cancelMidStreamClosesTheConnectionAndReportsCancelledOnce() throws Exception {
+        CountDownLatch serverSawClose = new CountDownLatch(1);
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    exchange.send("data: " + i + "\n\n");
+                    Thread.sleep(10);
+                }
+            } catch (IOException e) {
+                serverSawClose.countDown();
+            }
+        })) {
+            RecordingListener listener = new RecordingListener();
+            EventStreamCall call = client.open(fastRetries(server), listener);
+            listener.awaitFirstEvent();
+            call.cancel();
+            call.cancel();
+            assertEquals(CloseReason.CANCELLED, listener.awaitClose());
+            assertTrue(serverSawClose.await(5, TimeUnit.SECONDS), "the server should see the connection closed");
+            assertEquals(List.of(CloseReason.CANCELLED), listener.closes);
+            assertTrue(listener.errors.isEmpty());
+            assertEquals(1, server.requests.size());
+        }
+    }
+
+    @Test
+    void blockingStreamYieldsTheEventsInOrder() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            for (int i = 0; i < 1000; i++) {
+                exchange.send("data: " + i + "\n\n");
+            }
+            exchange.end();
+        }); Stream<ServerSentEvent> events = client.stream(fastRetries(server))) {
+            List<String> data = events.map(ServerSentEvent::data).collect(Collectors.toList());
+            assertEquals(1000, data.size());
+            assertEquals("0", data.get(0));
+            assertEquals("999", data.get(999));
+        }
+    }
+
+    @Test
+    void blockingStreamThrowsTheFailure() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> exchange.respond(401, "text/plain", "no"));
+             Stream<ServerSentEvent> events = client.stream(fastRetries(server))) {
+            EventStreamException error = assertThrows(EventStreamException.class, () -> events.iterator().hasNext());
+            assertEquals(401, error.status());
+        }
+    }
+
+    @Test
+    void closingTheBlockingStreamCancelsTheRequest() throws Exception {
+        CountDownLatch serverSawClose = new CountDownLatch(1);
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            try {
+                for (int i = 0; i < 100_000; i++) {
+                    exchange.send("data: " + i + "\n\n");
+                }
+            } catch (IOException e) {
+                serverSawClose.countDown();
+            }
+        })) {
+            Stream<ServerSentEvent> events = client.stream(fastRetries(server));
+            Iterator<ServerSentEvent> iterator = events.iterator();
+            assertEquals("0", iterator.next().data());
+            events.close();
+            assertTrue(serverSawClose.await(5, TimeUnit.SECONDS), "the server should see the connection closed");
+        }
+    }
+}
