@@ -2,12 +2,17 @@ package io.postsse.server.demo;
 
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
+import io.postsse.server.EventEmitter;
 import io.postsse.server.PostSse;
+import java.net.URI;
 import java.time.Duration;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The demo app: the chat page and its streaming endpoint, {@code POST /api/chat}. */
+/**
+ * The demo app: the chat page, the inspector page, and the streaming endpoint {@code POST /api/chat},
+ * answered by the offline generator or by a relayed OpenAI-compatible server.
+ */
 public final class DemoServer {
     /** The pause between two tokens of the built-in generator, so that streaming is visible. */
     public static final Duration DEFAULT_TOKEN_DELAY = Duration.ofMillis(30);
@@ -17,26 +22,68 @@ public final class DemoServer {
 
     public static void main(String[] args) {
         int port = Integer.parseInt(env("PORT", "7070"));
-        Duration tokenDelay = Duration.ofMillis(Long.parseLong(env("POSTSSE_TOKEN_DELAY_MS",
-                String.valueOf(DEFAULT_TOKEN_DELAY.toMillis()))));
-        create(tokenDelay).start(port);
+        create(backendFromEnvironment()).start(port);
+    }
+
+    /**
+     * The backend the environment asks for: a relay to {@code POSTSSE_UPSTREAM_URL} (with
+     * {@code POSTSSE_UPSTREAM_KEY} and {@code POSTSSE_UPSTREAM_MODEL}) when it is set, else the
+     * offline generator, paced by {@code POSTSSE_TOKEN_DELAY_MS}.
+     */
+    static ChatBackend backendFromEnvironment() {
+        String upstream = env("POSTSSE_UPSTREAM_URL", "");
+        if (!upstream.isEmpty()) {
+            return new OpenAiRelay(URI.create(upstream), env("POSTSSE_UPSTREAM_KEY", ""),
+                    env("POSTSSE_UPSTREAM_MODEL", OpenAiRelay.DEFAULT_MODEL));
+        }
+        return new OfflineBackend(Duration.ofMillis(Long.parseLong(env("POSTSSE_TOKEN_DELAY_MS",
+                String.valueOf(DEFAULT_TOKEN_DELAY.toMillis())))));
+    }
+
+    /** The app with the offline generator, configured but not started. */
+    public static Javalin create(Duration tokenDelay) {
+        return create(new OfflineBackend(tokenDelay));
     }
 
     /** The app, configured but not started. */
-    public static Javalin create(Duration tokenDelay) {
+    public static Javalin create(ChatBackend backend) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/web", Location.CLASSPATH);
             PostSse.install(config, sse -> sse.post("/api/chat", ChatRequest.class, ChatRequest::problem,
-                    (chat, events) -> {
-                        List<String> tokens = ReplyGenerator.tokens(chat.prompt());
-                        for (String token : tokens) {
-                            events.send("token", Map.of("text", token));
-                            Thread.sleep(tokenDelay.toMillis());
-                        }
-                        events.send("done", Map.of("tokens", tokens.size()));
-                    }));
+                    (chat, events) -> streamReply(backend, chat, events)));
         });
+    }
+
+    /** One {@code token} event per piece of the reply, then {@code done}; or {@code error} if the model failed. */
+    private static void streamReply(ChatBackend backend, ChatRequest chat, EventEmitter events) throws Exception {
+        long started = System.nanoTime();
+        int[] tokens = {0};
+        ChatBackend.Completion completion;
+        try {
+            completion = backend.reply(chat.conversation(), text -> {
+                events.send("token", Map.of("text", text));
+                tokens[0]++;
+            });
+        } catch (UpstreamException e) {
+            Map<String, Object> problem = new LinkedHashMap<>();
+            problem.put("type", "about:blank");
+            problem.put("title", "Bad Gateway");
+            problem.put("status", 502);
+            problem.put("detail", e.getMessage());
+            events.send("error", problem);
+            return;
+        }
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("tokens", tokens[0]);
+        done.put("elapsedMs", (System.nanoTime() - started) / 1_000_000);
+        if (completion.finishReason() != null) {
+            done.put("finishReason", completion.finishReason());
+        }
+        if (completion.usage() != null) {
+            done.put("usage", completion.usage());
+        }
+        events.send("done", done);
     }
 
     private static String env(String name, String fallback) {

@@ -11,13 +11,21 @@ public final class ReplyGenerator {
     private ReplyGenerator() {
     }
 
-    /** The reply's tokens; joined, they form the whole reply. */
+    /** The reply's tokens to a single question; joined, they form the whole reply. */
     public static List<String> tokens(String prompt) {
+        return tokens(List.of(ChatMessage.user(prompt)));
+    }
+
+    /** The reply's tokens to the conversation's last message; joined, they form the whole reply. */
+    public static List<String> tokens(List<ChatMessage> conversation) {
+        String prompt = conversation.get(conversation.size() - 1).content();
         String topic = prompt == null ? "" : prompt.strip();
         if (topic.isEmpty()) {
             topic = "nothing in particular";
         }
+        long earlierQuestions = conversation.stream().filter(message -> "user".equals(message.role())).count() - 1;
         String reply = "You asked about \u201c" + topic + "\u201d. "
+                + (earlierQuestions > 0 ? "That makes " + (earlierQuestions + 1) + " questions so far in this conversation. " : "")
                 + "This answer is streamed from the server over a POST request, one token at a time, "
                 + "as Server-Sent Events. Each token is its own event, and the page appends it as text "
                 + "the moment it arrives.";
