@@ -6,8 +6,10 @@ package io.postsse.protocol;
  *
  * <p>Feed it text in chunks of any size, split anywhere; it calls its {@link EventHandler} as each
  * block completes. The result is the same however the text is split, including a CR that ends one
- * chunk and an LF that starts the next. It does not strip a byte order mark: text from the
- * browser's {@code TextDecoderStream}, or from {@link Utf8StreamDecoder}, has already lost it.
+ * chunk and an LF that starts the next. Text must have lost the stream's byte order mark already,
+ * as text from the browser's {@code TextDecoderStream} has: a U+FEFF that is left belongs to the
+ * stream. Or feed it the raw bytes (never both for one stream): it decodes them as UTF-8 the way
+ * browsers do, dropping one leading byte order mark.
  *
  * <p>Not thread-safe: one parser per stream, fed from one thread at a time.
  */
@@ -34,6 +36,7 @@ public final class EventStreamParser {
     private String lastEventId = "";
     private long retryMillis = -1;
     private boolean failed;
+    private Utf8StreamDecoder decoder;
 
     /** A parser with the default limits. */
     public EventStreamParser(EventHandler handler) {
@@ -105,10 +108,28 @@ public final class EventStreamParser {
     }
 
     /**
+     * Parses the next chunk of the stream's bytes, decoding UTF-8 as browsers do: invalid bytes
+     * become U+FFFD, a character split between chunks is decoded once, and one byte order mark at
+     * the very start is dropped.
+     *
+     * @throws StreamLimitException as {@link #feed(String)} does
+     */
+    public void feed(byte[] bytes, int offset, int length) {
+        if (decoder == null) {
+            decoder = new Utf8StreamDecoder();
+        }
+        feed(decoder.decode(bytes, offset, length));
+    }
+
+    /**
      * Marks the end of the stream. A block that was not ended by a blank line is discarded, as the
      * spec requires; the stream's last event ID and retry time remain readable.
      */
     public void end() {
+        if (decoder != null) {
+            decoder.finish(); // an incomplete last character could only end an unterminated line
+            decoder = null;
+        }
         partialLine.setLength(0);
         skipLeadingLf = false;
         clearData();

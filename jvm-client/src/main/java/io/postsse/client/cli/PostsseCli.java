@@ -11,7 +11,6 @@ import io.postsse.protocol.EventHandler;
 import io.postsse.protocol.EventStreamParser;
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamLimitException;
-import io.postsse.protocol.Utf8StreamDecoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -143,14 +142,12 @@ public final class PostsseCli {
                 out.println(eventLine(event));
             }
         });
-        Utf8StreamDecoder decoder = new Utf8StreamDecoder();
         byte[] buffer = new byte[8192];
         try {
             int read;
             while ((read = in.read(buffer)) >= 0) {
-                parser.feed(decoder.decode(buffer, 0, read));
+                parser.feed(buffer, 0, read);
             }
-            parser.feed(decoder.finish());
             parser.end();
         } catch (IOException e) {
             err.println("postsse-cli: could not read standard input: " + e.getMessage());

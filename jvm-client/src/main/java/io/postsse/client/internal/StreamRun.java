@@ -9,7 +9,6 @@ import io.postsse.protocol.EventHandler;
 import io.postsse.protocol.EventStreamParser;
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamLimitException;
-import io.postsse.protocol.Utf8StreamDecoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -206,7 +205,6 @@ public final class StreamRun implements Runnable, EventStreamCall {
         synchronized (lock) {
             body = in;
         }
-        Utf8StreamDecoder decoder = new Utf8StreamDecoder();
         byte[] buffer = new byte[8192];
         try (in) {
             while (true) {
@@ -217,11 +215,10 @@ public final class StreamRun implements Runnable, EventStreamCall {
                     return false;
                 }
                 if (read < 0) {
-                    parser.feed(decoder.finish());
                     parser.end();
                     return true;
                 }
-                parser.feed(decoder.decode(buffer, 0, read));
+                parser.feed(buffer, 0, read);
             }
         } catch (IOException e) {
             return false;
