@@ -3,71 +3,94 @@ package io.postsse.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import io.javalin.Javalin;
+import io.postsse.server.demo.ChatBackend;
+import io.postsse.server.demo.ChatMessage;
 import io.postsse.server.demo.DemoServer;
+import io.postsse.server.demo.OfflineBackend;
 import io.postsse.server.demo.ReplyGenerator;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The demo page in real Chromium, against the demo server started in this JVM. */
+/** The demo's chat page in real Chromium, against the demo server started in this JVM. */
 class ChatDemoTest {
     private static final double TIMEOUT_MS = 15_000;
 
-    private static Javalin server;
     private static Chromium chromium;
-    private static String baseUrl;
 
     @BeforeAll
-    static void start() {
-        server = DemoServer.create(Duration.ofMillis(30)).start("127.0.0.1", 0);
-        baseUrl = "http://127.0.0.1:" + server.port();
+    static void launch() {
         chromium = Chromium.launch();
     }
 
     @AfterAll
-    static void stop() {
+    static void close() {
         if (chromium != null) {
             chromium.close();
         }
-        if (server != null) {
-            server.stop();
-        }
+    }
+
+    private static Javalin start(ChatBackend backend) {
+        return DemoServer.create(backend).start("127.0.0.1", 0);
+    }
+
+    private static String base(Javalin server) {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    static Locator lastReply(Page page) {
+        return page.locator("article.turn.assistant").last();
+    }
+
+    static void waitForState(Page page, String state) {
+        page.waitForFunction("state => { const turns = document.querySelectorAll('article.turn.assistant');"
+                + " return turns.length > 0 && turns[turns.length - 1].dataset.state === state; }",
+                state, new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+    }
+
+    static void ask(Page page, String question) {
+        page.fill("#prompt", question);
+        page.press("#prompt", "Enter");
     }
 
     @Test
-    void replyGrowsTokenByTokenAndEndsComplete() throws Exception {
+    void replyGrowsTokenByTokenAndEndsComplete() {
         String prompt = "streaming <b>markup</b> & more";
         String expected = String.join("", ReplyGenerator.tokens(prompt));
+        Javalin server = start(new OfflineBackend(Duration.ofMillis(30)));
         try (Page page = chromium.browser.newPage()) {
-            page.navigate(baseUrl + "/");
+            page.navigate(base(server) + "/");
             // Record every text the reply shows while it streams, before the done event lands.
             page.evaluate("() => {"
-                    + " const reply = document.getElementById('reply');"
                     + " window.partials = [];"
                     + " new MutationObserver(() => {"
-                    + "   if (reply.dataset.state === 'streaming') window.partials.push(reply.textContent);"
-                    + " }).observe(reply, {childList: true, characterData: true, subtree: true});"
+                    + "   const turn = document.querySelector('article.turn.assistant');"
+                    + "   if (turn && turn.dataset.state === 'streaming') window.partials.push(turn.querySelector('.text').textContent);"
+                    + " }).observe(document.getElementById('conversation'), {childList: true, characterData: true, subtree: true});"
                     + "}");
-            page.fill("#prompt", prompt);
-            page.click("#send");
+            ask(page, prompt);
+            page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
+                    + " return t && t.textContent.length > 40; }", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            Screenshots.save(page, "demo.png");
+            waitForState(page, "done");
 
-            page.waitForFunction("() => document.getElementById('reply').textContent.length > 40",
-                    null, new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
-            saveScreenshot(page);
-
-            page.waitForFunction("() => document.getElementById('reply').dataset.state === 'done'",
-                    null, new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
-
-            assertEquals(expected, page.textContent("#reply"));
-            assertEquals(0, page.locator("#reply b").count(), "server text must not become markup");
+            assertEquals(expected, lastReply(page).locator(".text").textContent());
+            assertEquals(0, page.locator("article b").count(), "server text must not become markup");
+            assertEquals(prompt, page.locator("article.turn.user .text").textContent());
+            String meta = lastReply(page).locator(".meta").textContent();
+            assertTrue(meta.matches(ReplyGenerator.tokens(prompt).size() + " tokens \u00b7 \\d+\\.\\d s"), meta);
             @SuppressWarnings("unchecked")
             List<String> partials = (List<String>) page.evaluate("() => window.partials");
             Set<String> distinctPartials = new LinkedHashSet<>(partials);
@@ -78,15 +101,80 @@ class ChatDemoTest {
             for (String partial : distinctPartials) {
                 assertTrue(expected.startsWith(partial), "a partial reply must be a prefix of the whole: " + partial);
             }
+        } finally {
+            server.stop();
         }
     }
 
-    private static void saveScreenshot(Page page) throws Exception {
-        String docs = System.getProperty("postsse.docs.dir");
-        if (docs != null) {
-            Path target = Path.of(docs, "demo.png");
-            Files.createDirectories(target.getParent());
-            page.screenshot(new Page.ScreenshotOptions().setPath(target));
+    @Test
+    void secondTurnSendsTheConversationSoFar() {
+        List<List<ChatMessage>> conversations = new CopyOnWriteArrayList<>();
+        OfflineBackend offline = new OfflineBackend(Duration.ofMillis(1));
+        Javalin server = start((conversation, sink) -> {
+            conversations.add(conversation);
+            return offline.reply(conversation, sink);
+        });
+        try (Page page = chromium.browser.newPage()) {
+            page.navigate(base(server) + "/");
+            ask(page, "first question");
+            waitForState(page, "done");
+            String firstReply = lastReply(page).locator(".text").textContent();
+            ask(page, "second question");
+            page.waitForFunction("() => document.querySelectorAll('article.turn.assistant[data-state=done]').length === 2",
+                    null, new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            assertEquals(List.of(ChatMessage.user("first question"), ChatMessage.assistant(firstReply),
+                    ChatMessage.user("second question")), conversations.get(1));
+            assertEquals(4, page.locator("article.turn").count(), "both turns stay on screen");
+            Screenshots.save(page, "chat.png");
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void stopAbortsTheRequestAndTheServerCancelsItsProducer() throws Exception {
+        CountDownLatch producerInterrupted = new CountDownLatch(1);
+        Javalin server = start((conversation, sink) -> {
+            try {
+                for (int i = 0; i < 10_000; i++) {
+                    sink.token("tick " + i + " ");
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                producerInterrupted.countDown();
+                throw e;
+            }
+            return new ChatBackend.Completion("stop", Map.of());
+        });
+        try (Page page = chromium.browser.newPage()) {
+            page.navigate(base(server) + "/");
+            ask(page, "never-ending");
+            page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
+                    + " return t && t.textContent.includes('tick 2'); }", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            page.click("#stop");
+            waitForState(page, "stopped");
+            assertTrue(producerInterrupted.await(2, TimeUnit.SECONDS), "the server's producer should be cancelled");
+            assertEquals("Stopped.", lastReply(page).locator(".meta").textContent());
+            assertTrue(page.isEnabled("#send"));
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void badRequestIsShownInThePage() {
+        Javalin server = start(new OfflineBackend(Duration.ofMillis(1)));
+        try (Page page = chromium.browser.newPage()) {
+            page.navigate(base(server) + "/");
+            // A conversation the server refuses: its last message is not the user's.
+            page.evaluate("() => { window.fetch = ((fetch) => (url, init) => fetch(url, {...init,"
+                    + " body: JSON.stringify({messages: [{role: 'assistant', content: 'x'}]})}))(window.fetch); }");
+            ask(page, "anything");
+            waitForState(page, "error");
+            assertEquals("Bad Request: The last message must be the user's.", lastReply(page).locator(".meta").textContent());
+        } finally {
+            server.stop();
         }
     }
 }

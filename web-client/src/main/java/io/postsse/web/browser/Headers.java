@@ -13,4 +13,7 @@ public class Headers implements JSObject {
 
     /** The header's value, or null when absent. */
     public native String get(String name);
+
+    /** Visits every header, in the browser's order (names lower-cased). */
+    public native void forEach(HeaderVisitor visitor);
 }

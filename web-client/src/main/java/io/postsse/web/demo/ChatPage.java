@@ -3,18 +3,21 @@ package io.postsse.web.demo;
 import io.postsse.web.CloseReason;
 import io.postsse.web.EventStream;
 import io.postsse.web.Json;
+import io.postsse.web.StreamError;
+import java.util.ArrayList;
+import java.util.List;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSObject;
 import org.teavm.jso.JSProperty;
 import org.teavm.jso.dom.events.KeyboardEvent;
 import org.teavm.jso.dom.html.HTMLButtonElement;
-import org.teavm.jso.dom.html.HTMLDocument;
 import org.teavm.jso.dom.html.HTMLElement;
 import org.teavm.jso.dom.html.HTMLTextAreaElement;
 
 /**
- * The demo's chat page: sends the prompt as a JSON POST and appends each streamed token to the
- * reply as a text node, so that server text can never become markup.
+ * The demo's chat: each question is POSTed with the conversation so far, and the reply streams
+ * into the page token by token, as text nodes, so that server text can never become markup.
+ * Stop, or leaving the page, aborts the request, and the server stops its producer.
  */
 public final class ChatPage {
     /** The data of a {@code token} event. */
@@ -26,12 +29,41 @@ public final class ChatPage {
         static native Token parse(String json);
     }
 
-    private final HTMLDocument document = HTMLDocument.current();
-    private final HTMLTextAreaElement prompt = (HTMLTextAreaElement) document.getElementById("prompt");
-    private final HTMLButtonElement send = (HTMLButtonElement) document.getElementById("send");
-    private final HTMLButtonElement stop = (HTMLButtonElement) document.getElementById("stop");
-    private final HTMLElement reply = document.getElementById("reply");
-    private final HTMLElement status = document.getElementById("status");
+    /** The data of a {@code done} event; usage is there when the model reported it. */
+    abstract static class Done implements JSObject {
+        @JSBody(params = "json", script = "var d = JSON.parse(json); var u = d.usage || {};"
+                + " return u.prompt_tokens != null && u.completion_tokens != null"
+                + " ? u.prompt_tokens + ' in, ' + u.completion_tokens + ' out' : null;")
+        static native String usageOf(String json);
+
+        @JSBody(params = "json", script = "return JSON.parse(json).finishReason || null;")
+        static native String finishReasonOf(String json);
+    }
+
+    /** The data of an {@code error} event: a problem. */
+    abstract static class Problem implements JSObject {
+        @JSBody(params = "json", script = "try { var p = JSON.parse(json);"
+                + " return (p.title || 'Error') + (p.detail ? ': ' + p.detail : ''); } catch (e) { return json; }")
+        static native String describe(String json);
+    }
+
+    /** One finished turn of the conversation, as the server wants it back. */
+    private static final class Message {
+        final String role;
+        final String content;
+
+        Message(String role, String content) {
+            this.role = role;
+            this.content = content;
+        }
+    }
+
+    private final HTMLTextAreaElement prompt = (HTMLTextAreaElement) Page.byId("prompt");
+    private final HTMLButtonElement send = (HTMLButtonElement) Page.byId("send");
+    private final HTMLButtonElement stop = (HTMLButtonElement) Page.byId("stop");
+    private final HTMLElement conversation = Page.byId("conversation");
+    private final HTMLElement status = Page.byId("status");
+    private final List<Message> history = new ArrayList<>();
     private EventStream stream;
 
     public static void main(String[] args) {
@@ -52,38 +84,124 @@ public final class ChatPage {
                 start();
             }
         });
-        setState("idle", "Ready.");
+        status.setTextContent("Ready.");
     }
 
     private void start() {
-        if (stream != null && !stream.isClosed()) {
+        String question = prompt.getValue().trim();
+        if (question.isEmpty() || (stream != null && !stream.isClosed())) {
             return;
         }
-        reply.setTextContent("");
-        setState("streaming", "Streaming\u2026");
+        prompt.setValue("");
+        addTurn("user").text.appendChild(Page.DOCUMENT.createTextNode(question));
+        Turn reply = addTurn("assistant");
+        reply.setState("streaming");
+        status.setTextContent("Streaming\u2026");
         send.setDisabled(true);
         stop.setDisabled(false);
+        double started = Page.now();
+        int[] tokens = {0};
+        StringBuilder replyText = new StringBuilder();
         stream = EventStream.post("/api/chat")
-                .jsonBody("{\"prompt\":" + Json.quote(prompt.getValue()) + "}")
-                .on("token", event -> reply.appendChild(document.createTextNode(Token.parse(event.data()).getText())))
-                .on("done", event -> setState("done", "Done."))
-                .onError(error -> setState("error", error.toString()))
-                .onClose(this::onClose)
+                .jsonBody(requestBody(question))
+                .on("token", event -> {
+                    String text = Token.parse(event.data()).getText();
+                    Page.appendText(reply.text, text);
+                    replyText.append(text);
+                    tokens[0]++;
+                    conversation.setScrollTop(conversation.getScrollHeight());
+                })
+                .on("done", event -> {
+                    String usage = Done.usageOf(event.data());
+                    String finish = Done.finishReasonOf(event.data());
+                    reply.setMeta(tokens[0] + " tokens \u00b7 " + seconds(Page.now() - started)
+                            + (usage != null ? " \u00b7 " + usage : "")
+                            + (finish != null && !finish.equals("stop") ? " \u00b7 " + finish : ""));
+                    reply.setState("done");
+                })
+                .on("error", event -> reply.fail(Problem.describe(event.data())))
+                .onError(error -> reply.fail(describe(error)))
+                .onClose(reason -> finish(reason, question, reply, replyText.toString()))
                 .open();
     }
 
-    private void onClose(CloseReason reason) {
+    private void finish(CloseReason reason, String question, Turn reply, String replyText) {
         send.setDisabled(false);
         stop.setDisabled(true);
         if (reason == CloseReason.ABORTED) {
-            setState("stopped", "Stopped.");
-        } else if (reason == CloseReason.COMPLETED && !"done".equals(reply.getAttribute("data-state"))) {
-            setState("done", "Done.");
+            reply.setState("stopped");
+            reply.setMeta("Stopped.");
+        } else if ("streaming".equals(reply.state())) {
+            reply.setState("done"); // the stream ended without a done event
         }
+        if (!"error".equals(reply.state())) {
+            history.add(new Message("user", question));
+            history.add(new Message("assistant", replyText));
+        }
+        status.setTextContent("error".equals(reply.state()) ? "The reply failed." : "Ready.");
+        prompt.focus();
     }
 
-    private void setState(String state, String text) {
-        reply.setAttribute("data-state", state);
-        status.setTextContent(text);
+    private String requestBody(String question) {
+        StringBuilder json = new StringBuilder("{\"messages\":[");
+        for (Message message : history) {
+            appendMessage(json, message.role, message.content).append(',');
+        }
+        return appendMessage(json, "user", question).append("]}").toString();
+    }
+
+    private static StringBuilder appendMessage(StringBuilder json, String role, String content) {
+        return json.append("{\"role\":").append(Json.quote(role)).append(",\"content\":").append(Json.quote(content)).append('}');
+    }
+
+    private static String describe(StreamError error) {
+        return error.message() + (error.detail().isEmpty() ? "" : ": " + error.detail());
+    }
+
+    private static String seconds(double millis) {
+        long tenths = Math.round(millis / 100);
+        return (tenths / 10) + "." + (tenths % 10) + " s";
+    }
+
+    private Turn addTurn(String role) {
+        Turn turn = new Turn(role);
+        conversation.appendChild(turn.element);
+        return turn;
+    }
+
+    /** One turn on screen: its text, and a line about it. */
+    private static final class Turn {
+        final HTMLElement element;
+        final HTMLElement text;
+        final HTMLElement meta;
+
+        Turn(String role) {
+            element = Page.element("article", "turn " + role);
+            element.setAttribute("data-role", role);
+            HTMLElement who = Page.element("div", "who");
+            Page.appendText(who, role.equals("user") ? "You" : "postsse");
+            text = Page.element("div", "text");
+            meta = Page.element("div", "meta");
+            element.appendChild(who);
+            element.appendChild(text);
+            element.appendChild(meta);
+        }
+
+        void setState(String state) {
+            element.setAttribute("data-state", state);
+        }
+
+        String state() {
+            return element.getAttribute("data-state");
+        }
+
+        void setMeta(String line) {
+            meta.setTextContent(line);
+        }
+
+        void fail(String message) {
+            setState("error");
+            meta.setTextContent(message);
+        }
     }
 }
