@@ -24,7 +24,7 @@ java=java
   io.postsse.bench.browser.BrowserBench "$js/dist"
 
 size() { printf "| %s | %s | %s |\n" "$1" "$(wc -c <"$2" | tr -d ' ')" "$(gzip -9 -c "$2" | wc -c | tr -d ' ')"; }
-echo "Script size, bytes (minified; gzip -9)"
+echo "### Script size, bytes (minified; gzip -9)"
 echo
 echo "| script | raw | gzipped |"
 echo "|---|---|---|"

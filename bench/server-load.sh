@@ -57,7 +57,7 @@ field() { echo "$1" | sed "s/.*\"$2\":\([-0-9.NaN]*\).*/\1/"; }
 # sum FIELD JSON...: the field added up over the two client processes' lines
 sum() { echo "$2" | grep -o "\"$1\":[0-9.]*" | cut -d: -f2 | paste -sd+ | bc; }
 first() { echo "$2" | grep -o "\"$1\":[-0-9.]*" | head -1 | cut -d: -f2; }
-echo "Concurrency: $streams streams, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
+echo "### Concurrency: $streams streams, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
 echo
 echo "| server | streams held | failed | events/s | delay p50 ms | delay p99 ms | heap/stream | RSS/stream | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|---|"
@@ -69,7 +69,7 @@ for r in "${results[@]}"; do
     "$(( (heap - idle_heap) / streams / 1024 ))" "$(( (peak - idle_rss) / streams ))" "$(( peak / 1024 ))"
 done
 echo
-echo "Single stream: 300,000 events of 32 bytes, as fast as the server sends them"
+echo "### Single stream: 300,000 events of 32 bytes, as fast as the server sends them"
 echo
 echo "| server | events/s | MB/s |"
 echo "|---|---|---|"

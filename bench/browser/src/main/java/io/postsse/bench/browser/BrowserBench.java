@@ -105,7 +105,7 @@ public final class BrowserBench {
         }
         double parser = median(eventsPerSecond.get("eventsourceParser"));
         double nativeSource = median(eventsPerSecond.get("nativeEventSource"));
-        System.out.printf(Locale.ROOT, "Throughput: %,d events of %s%n%n", events,
+        System.out.printf(Locale.ROOT, "### Throughput: %,d events of %s%n%n", events,
                 size == 0 ? "`data: {\"i\":N,\"t\":\"token\"}`" : (size / 1024) + " KiB");
         System.out.println("| client | events/s | × eventsource-parser | × native EventSource |");
         System.out.println("|---|---|---|---|");
@@ -125,16 +125,21 @@ public final class BrowserBench {
     }
 
     private static void latency(Page page, String base) {
-        System.out.println("Emit → DOM latency, postsse's Java API: each event's text appended to the page");
+        System.out.println("### Emit → DOM latency: from the server's send time to the event's text in the page");
         System.out.println();
-        System.out.println("| rate | events | p50 ms | p99 ms | max ms |");
-        System.out.println("|---|---|---|---|---|");
+        System.out.println("| client | rate | events | p50 ms | p99 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|");
         for (String rate : List.of("10", "1000")) {
-            @SuppressWarnings("unchecked")
-            List<Number> delays = (List<Number>) page.evaluate("url => bench.postsseJavaLatency(url)", base + "/paced-" + rate);
-            double[] sorted = delays.stream().mapToDouble(Number::doubleValue).sorted().toArray();
-            System.out.printf(Locale.ROOT, "| %s/s | %d | %.2f | %.2f | %.2f |%n", rate, sorted.length,
-                    percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1]);
+            for (String client : List.of("postsseJavaLatency", "rawFetchLatency")) {
+                @SuppressWarnings("unchecked")
+                List<Number> delays = (List<Number>) page.evaluate("([client, url]) => bench[client](url)",
+                        List.of(client, base + "/paced-" + rate));
+                double[] sorted = delays.stream().mapToDouble(Number::doubleValue).sorted().toArray();
+                System.out.printf(Locale.ROOT, "| %s | %s/s | %d | %.2f | %.2f | %.2f |%n",
+                        client.equals("rawFetchLatency") ? "raw fetch reader, no parser, no DOM (floor)"
+                                : "postsse, Java API, text appended to the page",
+                        rate, sorted.length, percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1]);
+            }
         }
         System.out.println();
     }
