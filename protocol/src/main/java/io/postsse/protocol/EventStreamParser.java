@@ -74,29 +74,41 @@ public final class EventStreamParser {
                 position = 1;
             }
         }
+        // Where the next LF and CR are, found with String.indexOf (vectorised on the JVM) and
+        // searched for again only once passed.
+        int nextLf = -1;
+        int nextCr = -1;
         while (position < length) {
             int lineStart = position;
-            char terminator = 0;
-            while (position < length) {
-                char c = chunk.charAt(position);
-                if (c == '\n' || c == '\r') {
-                    terminator = c;
-                    break;
+            if (nextLf < position) {
+                nextLf = chunk.indexOf('\n', position);
+                if (nextLf < 0) {
+                    nextLf = length;
                 }
-                position++;
             }
+            if (nextCr < position) {
+                nextCr = chunk.indexOf('\r', position);
+                if (nextCr < 0) {
+                    nextCr = length;
+                }
+            }
+            position = nextLf < nextCr ? nextLf : nextCr;
             if (position == length) {
                 keepPartial(chunk, lineStart, length);
                 return;
             }
+            char terminator = chunk.charAt(position);
             if (partialLine.length() == 0) {
                 checkLineLength(position - lineStart);
                 processLine(chunk, lineStart, position);
             } else {
                 keepPartial(chunk, lineStart, position);
-                String line = partialLine.toString();
-                partialLine.setLength(0);
-                processLine(line, 0, line.length());
+                // Processed in place: no copy of a long line before its value is taken.
+                try {
+                    processLine(partialLine, 0, partialLine.length());
+                } finally {
+                    partialLine.setLength(0);
+                }
             }
             position++;
             if (terminator == '\r') {
@@ -145,13 +157,13 @@ public final class EventStreamParser {
         }
     }
 
-    private void processLine(String line, int start, int end) {
+    private void processLine(CharSequence line, int start, int end) {
         if (start == end) {
             dispatch();
             return;
         }
         if (line.charAt(start) == ':') {
-            handler.onComment(line.substring(start + 1, end));
+            handler.onComment(line.subSequence(start + 1, end).toString());
             return;
         }
         int colon = start;
@@ -170,27 +182,37 @@ public final class EventStreamParser {
         int nameLength = colon - start;
         // Field names are case-sensitive; any other name is ignored.
         if (nameLength == 4) {
-            if (line.startsWith("data", start)) {
+            if (startsWith(line, start, "data")) {
                 appendData(line, valueStart, end);
             }
         } else if (nameLength == 5) {
-            if (line.startsWith("event", start)) {
-                eventType = line.substring(valueStart, end);
-            } else if (line.startsWith("retry", start)) {
+            if (startsWith(line, start, "event")) {
+                eventType = line.subSequence(valueStart, end).toString();
+            } else if (startsWith(line, start, "retry")) {
                 setRetry(line, valueStart, end);
             }
-        } else if (nameLength == 2 && line.startsWith("id", start)) {
+        } else if (nameLength == 2 && startsWith(line, start, "id")) {
             setLastEventIdBuffer(line, valueStart, end);
         }
     }
 
-    private void appendData(String line, int start, int end) {
+    /** Whether line holds name at start; the caller has checked the name's length. */
+    private static boolean startsWith(CharSequence line, int start, String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (line.charAt(start + i) != name.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void appendData(CharSequence line, int start, int end) {
         int added = end - start;
         if (firstDataLine == null) {
             if (added > maxDataLength) {
                 failDataLimit();
             }
-            firstDataLine = line.substring(start, end);
+            firstDataLine = line.subSequence(start, end).toString();
             dataLength = added;
             return;
         }
@@ -212,16 +234,16 @@ public final class EventStreamParser {
         throw new StreamLimitException("an event's data is longer than " + maxDataLength + " characters", maxDataLength);
     }
 
-    private void setLastEventIdBuffer(String line, int start, int end) {
+    private void setLastEventIdBuffer(CharSequence line, int start, int end) {
         for (int i = start; i < end; i++) {
             if (line.charAt(i) == '\0') {
                 return; // an id with NULL in it is ignored whole
             }
         }
-        lastEventIdBuffer = line.substring(start, end);
+        lastEventIdBuffer = line.subSequence(start, end).toString();
     }
 
-    private void setRetry(String line, int start, int end) {
+    private void setRetry(CharSequence line, int start, int end) {
         if (start == end) {
             return;
         }
