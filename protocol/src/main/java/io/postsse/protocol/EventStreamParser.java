@@ -7,7 +7,11 @@ package io.postsse.protocol;
  * <p>Feed it text in chunks of any size, split anywhere; it calls its {@link EventHandler} as each
  * block completes. The result is the same however the text is split, including a CR that ends one
  * chunk and an LF that starts the next. It does not strip a byte order mark: text from the
- * browser's {@code TextDecoderStream}, or from {@link Utf8StreamDecoder}, has already lost it.
+ * browser's {@code TextDecoderStream}, or from {@link Utf8StreamDecoder}, has already lost it, and
+ * a second one must stay. For a body read as bytes, use {@link EventStreamDecoder}.
+ *
+ * <p>Memory is bounded: a line, or an event's data, longer than its limit ends parsing with a
+ * {@link StreamLimitException}.
  *
  * <p>Not thread-safe: one parser per stream, fed from one thread at a time.
  */

@@ -301,6 +301,26 @@ class EventStreamParserRulesTest {
         assertParses("\n\r\n\r\n", "", -1);
     }
 
+    @Test
+    void handlerFailureOnALineSpanningChunksLeavesNoPartLineBehind() {
+        List<String> seen = new java.util.ArrayList<>();
+        EventStreamParser parser = new EventStreamParser(new EventHandler() {
+            @Override
+            public void onEvent(ServerSentEvent event) {
+                seen.add(event.data());
+            }
+
+            @Override
+            public void onComment(String comment) {
+                throw new IllegalStateException("handler failed");
+            }
+        });
+        parser.feed(": a long com");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> parser.feed("ment\n"));
+        parser.feed("data: x\n\n");
+        assertEquals(List.of("x"), seen);
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

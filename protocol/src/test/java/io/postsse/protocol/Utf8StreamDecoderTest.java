@@ -92,6 +92,19 @@ class Utf8StreamDecoderTest {
     }
 
     @Test
+    void boundaryCodePointsDecode() {
+        assertEquals("\ud7ff", decodeEveryWay(bytes(0xED, 0x9F, 0xBF)));
+        assertEquals("\udbff\udfff", decodeEveryWay(bytes(0xF4, 0x8F, 0xBF, 0xBF)));
+        assertEquals("\u0800", decodeEveryWay(bytes(0xE0, 0xA0, 0x80)));
+        assertEquals("\u0080", decodeEveryWay(bytes(0xC2, 0x80)));
+    }
+
+    @Test
+    void overlongThreeByteFormIsReplacedPerByte() {
+        assertEquals("\ufffd\ufffd\ufffd", decodeEveryWay(bytes(0xE0, 0x9F, 0x80)));
+    }
+
+    @Test
     void leadingBomIsStrippedOnce() {
         assertEquals("\ufeffa", decodeEveryWay(bytes(0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, 0x61)));
     }
