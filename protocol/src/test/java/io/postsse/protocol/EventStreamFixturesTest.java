@@ -65,6 +65,16 @@ class EventStreamFixturesTest {
                 "id:1\n\ndata:x\n\n", "1", -1, ev("message", "x", "1")));
         all.add(fixture("format-field-id-null: an id with NULL is ignored",
                 "id:1\ndata:a\n\nid:1\u00002\ndata:b\n\n", "1", -1, ev("message", "a", "1"), ev("message", "b", "1")));
+        for (String id : new String[] {"\u0000\u0000", "x\u0000", "\u0000x", "x\u0000x", " \u0000"}) {
+            all.add(fixture("format-field-id-null: id " + Recorder.show(id) + " is ignored",
+                    "id:" + id + "\ndata:hello\n\ndata:hello\n\n", "", -1, msg("hello"), msg("hello")));
+        }
+        all.add(fixture("format-comments: comments with every line end and a data-looking comment",
+                "data:1\r:\u0000\n:\r\ndata:2\n:" + "y".repeat(3000) + "\rdata:3\n:data:fail\r:" + "z".repeat(3000) + "\ndata:4\n\n",
+                "", -1, "comment \"\\u0000\"", "comment \"\"", "comment \"" + "y".repeat(3000) + "\"",
+                "comment \"data:fail\"", "comment \"" + "z".repeat(3000) + "\"", msg("1\n2\n3\n4")));
+        all.add(fixture("format-newlines: message2-style blocks",
+                "data:msg\ndata:msg\n\ndata:\n\r\ndata:end\r\r", "", -1, msg("msg\nmsg"), msg(""), msg("end")));
         all.add(fixture("format-field-parsing: mixed line ends, NULL and odd names",
                 "data:\u0000\ndata:  2\rData:1\ndata\u0000:2\ndata:1\r\u0000data:4\nda-ta:3\rdata_5\ndata:3\rdata:\r\n data:32\ndata:4\n\n",
                 "", -1, msg("\u0000\n 2\n1\n3\n\n4")));
