@@ -6,16 +6,21 @@ package io.postsse.protocol;
  *
  * <p>Feed it text in chunks of any size, split anywhere; it calls its {@link EventHandler} as each
  * block completes. The result is the same however the text is split, including a CR that ends one
- * chunk and an LF that starts the next. Text must have lost the stream's byte order mark already,
- * as text from the browser's {@code TextDecoderStream} has: a U+FEFF that is left belongs to the
- * stream. Or feed it the raw bytes (never both for one stream): it decodes them as UTF-8 the way
- * browsers do, dropping one leading byte order mark.
+ * chunk and an LF that starts the next. It does not strip a byte order mark: text from the
+ * browser's {@code TextDecoderStream}, or from {@link Utf8StreamDecoder}, has already lost it, and
+ * a second one must stay. For a body read as bytes, use {@link EventStreamDecoder}.
+ *
+ * <p>Memory is bounded: a line, or an event's data, longer than its limit ends parsing with a
+ * {@link StreamLimitException}.
  *
  * <p>Not thread-safe: one parser per stream, fed from one thread at a time.
  */
 public final class EventStreamParser {
     /** Default cap on one line, and on one event's data, in characters: 1 MiB. */
     public static final int DEFAULT_MAX_LENGTH = 1 << 20;
+
+    /** False when compiled by TeaVM, whose class library names the OS "TeaVM". */
+    private static final boolean INDEX_OF_IS_FAST = !"TeaVM".equals(System.getProperty("os.name"));
 
     private final EventHandler handler;
     private final int maxLineLength;
@@ -36,7 +41,6 @@ public final class EventStreamParser {
     private String lastEventId = "";
     private long retryMillis = -1;
     private boolean failed;
-    private Utf8StreamDecoder decoder;
 
     /** A parser with the default limits. */
     public EventStreamParser(EventHandler handler) {
@@ -77,9 +81,30 @@ public final class EventStreamParser {
                 position = 1;
             }
         }
+        // Where the next LF and CR are. On the JVM, found with String.indexOf (vectorised) and
+        // searched for again only once passed; compiled by TeaVM, where indexOf is a plain loop,
+        // one pass that looks at each character once is faster.
+        int nextLf = -1;
+        int nextCr = -1;
         while (position < length) {
             int lineStart = position;
-            position = lineEnd(chunk, position, length);
+            if (!INDEX_OF_IS_FAST) {
+                position = lineEnd(chunk, position, length);
+            } else {
+                if (nextLf < position) {
+                    nextLf = chunk.indexOf('\n', position);
+                    if (nextLf < 0) {
+                        nextLf = length;
+                    }
+                }
+                if (nextCr < position) {
+                    nextCr = chunk.indexOf('\r', position);
+                    if (nextCr < 0) {
+                        nextCr = length;
+                    }
+                }
+                position = nextLf < nextCr ? nextLf : nextCr;
+            }
             if (position == length) {
                 keepPartial(chunk, lineStart, length);
                 return;
@@ -90,9 +115,12 @@ public final class EventStreamParser {
                 processLine(chunk, lineStart, position);
             } else {
                 keepPartial(chunk, lineStart, position);
-                String line = partialLine.toString();
-                partialLine.setLength(0);
-                processLine(line, 0, line.length());
+                // Processed in place: no copy of a long line before its value is taken.
+                try {
+                    processLine(partialLine, 0, partialLine.length());
+                } finally {
+                    partialLine.setLength(0);
+                }
             }
             position++;
             if (terminator == '\r') {
@@ -107,18 +135,16 @@ public final class EventStreamParser {
         }
     }
 
-    /**
-     * Parses the next chunk of the stream's bytes, decoding UTF-8 as browsers do: invalid bytes
-     * become U+FFFD, a character split between chunks is decoded once, and one byte order mark at
-     * the very start is dropped.
-     *
-     * @throws StreamLimitException as {@link #feed(String)} does
-     */
-    public void feed(byte[] bytes, int offset, int length) {
-        if (decoder == null) {
-            decoder = new Utf8StreamDecoder();
+    /** The index of the first CR or LF at or after {@code from}, or {@code length} if none. */
+    private static int lineEnd(String chunk, int from, int length) {
+        for (int i = from; i < length; i++) {
+            char c = chunk.charAt(i);
+            // One comparison rules out almost every character: CR and LF are both below 14.
+            if (c <= '\r' && (c == '\n' || c == '\r')) {
+                return i;
+            }
         }
-        feed(decoder.decode(bytes, offset, length));
+        return length;
     }
 
     /**
@@ -126,10 +152,6 @@ public final class EventStreamParser {
      * spec requires; the stream's last event ID and retry time remain readable.
      */
     public void end() {
-        if (decoder != null) {
-            decoder.finish(); // an incomplete last character could only end an unterminated line
-            decoder = null;
-        }
         partialLine.setLength(0);
         skipLeadingLf = false;
         clearData();
@@ -147,18 +169,6 @@ public final class EventStreamParser {
         return retryMillis;
     }
 
-    /** The index of the first CR or LF at or after {@code from}, or {@code length} if none. */
-    private static int lineEnd(String chunk, int from, int length) {
-        for (int i = from; i < length; i++) {
-            char c = chunk.charAt(i);
-            // One comparison rules out almost every character: CR and LF are both below 14.
-            if (c <= '\r' && (c == '\n' || c == '\r')) {
-                return i;
-            }
-        }
-        return length;
-    }
-
     private void keepPartial(String chunk, int start, int end) {
         checkLineLength(partialLine.length() + (end - start));
         partialLine.append(chunk, start, end);
@@ -171,13 +181,13 @@ public final class EventStreamParser {
         }
     }
 
-    private void processLine(String line, int start, int end) {
+    private void processLine(CharSequence line, int start, int end) {
         if (start == end) {
             dispatch();
             return;
         }
         if (line.charAt(start) == ':') {
-            handler.onComment(line.substring(start + 1, end));
+            handler.onComment(line.subSequence(start + 1, end).toString());
             return;
         }
         int colon = start;
@@ -196,27 +206,37 @@ public final class EventStreamParser {
         int nameLength = colon - start;
         // Field names are case-sensitive; any other name is ignored.
         if (nameLength == 4) {
-            if (line.startsWith("data", start)) {
+            if (startsWith(line, start, "data")) {
                 appendData(line, valueStart, end);
             }
         } else if (nameLength == 5) {
-            if (line.startsWith("event", start)) {
-                eventType = line.substring(valueStart, end);
-            } else if (line.startsWith("retry", start)) {
+            if (startsWith(line, start, "event")) {
+                eventType = line.subSequence(valueStart, end).toString();
+            } else if (startsWith(line, start, "retry")) {
                 setRetry(line, valueStart, end);
             }
-        } else if (nameLength == 2 && line.startsWith("id", start)) {
+        } else if (nameLength == 2 && startsWith(line, start, "id")) {
             setLastEventIdBuffer(line, valueStart, end);
         }
     }
 
-    private void appendData(String line, int start, int end) {
+    /** Whether line holds name at start; the caller has checked the name's length. */
+    private static boolean startsWith(CharSequence line, int start, String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (line.charAt(start + i) != name.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void appendData(CharSequence line, int start, int end) {
         int added = end - start;
         if (firstDataLine == null) {
             if (added > maxDataLength) {
                 failDataLimit();
             }
-            firstDataLine = line.substring(start, end);
+            firstDataLine = line.subSequence(start, end).toString();
             dataLength = added;
             return;
         }
@@ -238,16 +258,16 @@ public final class EventStreamParser {
         throw new StreamLimitException("an event's data is longer than " + maxDataLength + " characters", maxDataLength);
     }
 
-    private void setLastEventIdBuffer(String line, int start, int end) {
+    private void setLastEventIdBuffer(CharSequence line, int start, int end) {
         for (int i = start; i < end; i++) {
             if (line.charAt(i) == '\0') {
                 return; // an id with NULL in it is ignored whole
             }
         }
-        lastEventIdBuffer = line.substring(start, end);
+        lastEventIdBuffer = line.subSequence(start, end).toString();
     }
 
-    private void setRetry(String line, int start, int end) {
+    private void setRetry(CharSequence line, int start, int end) {
         if (start == end) {
             return;
         }

@@ -17,14 +17,32 @@ public final class Utf8StreamDecoder {
     private int lowerBoundary = 0x80;
     private int upperBoundary = 0xBF;
     private boolean atStart = true;
+    /** Reused output buffer: each chunk's text is copied out of it into a String. */
+    private char[] buffer = new char[0];
 
     /** Decodes the next chunk; bytes of a character not yet complete are kept for the next call. */
     public String decode(byte[] bytes, int offset, int length) {
-        char[] out = new char[length + 2];
+        // At most one character per byte, plus one for a sequence left from the last chunk.
+        char[] out = buffer;
+        if (out.length < length + 2) {
+            out = new char[length + 2];
+            buffer = out;
+        }
         int count = 0;
         int end = offset + length;
         int i = offset;
         while (i < end) {
+            if (bytesNeeded == 0) {
+                // ASCII runs, the bulk of an event stream, in a tight loop of their own.
+                byte ascii;
+                while (i < end && (ascii = bytes[i]) >= 0) {
+                    out[count++] = (char) ascii;
+                    i++;
+                }
+                if (i == end) {
+                    break;
+                }
+            }
             int b = bytes[i] & 0xFF;
             if (bytesNeeded == 0) {
                 i++;

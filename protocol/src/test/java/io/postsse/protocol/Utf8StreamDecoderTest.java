@@ -2,124 +2,152 @@ package io.postsse.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The WHATWG Encoding standard's UTF-8 decoder, as the browser's TextDecoder runs it. */
+/** The streaming UTF-8 decoder against what a browser's TextDecoder gives for the same bytes. */
 class Utf8StreamDecoderTest {
+
     private static byte[] bytes(int... values) {
-        byte[] bytes = new byte[values.length];
+        byte[] out = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
-            bytes[i] = (byte) values[i];
+            out[i] = (byte) values[i];
         }
-        return bytes;
+        return out;
     }
 
-    /** Decodes the bytes split at every offset, insisting that every split decodes the same. */
-    private static String decode(byte[] bytes) {
-        String whole = decodeSplit(bytes, bytes.length);
-        for (int cut = 0; cut <= bytes.length; cut++) {
-            assertEquals(whole, decodeSplit(bytes, cut), "split at " + cut);
+    /** Decodes whole, split at every offset and one byte at a time; all must agree. */
+    private static String decodeEveryWay(byte[] input) {
+        String whole = decode(input, new int[0]);
+        for (int cut = 0; cut <= input.length; cut++) {
+            assertEquals(whole, decode(input, new int[] {cut}), "split at " + cut);
         }
-        StringBuilder oneByOne = new StringBuilder();
-        Utf8StreamDecoder decoder = new Utf8StreamDecoder();
-        for (int i = 0; i < bytes.length; i++) {
-            oneByOne.append(decoder.decode(bytes, i, 1));
+        int[] every = new int[input.length];
+        for (int i = 0; i < every.length; i++) {
+            every[i] = i;
         }
-        assertEquals(whole, oneByOne.append(decoder.finish()).toString(), "one byte at a time");
+        assertEquals(whole, decode(input, every), "one byte at a time");
         return whole;
     }
 
-    private static String decodeSplit(byte[] bytes, int cut) {
+    private static String decode(byte[] input, int[] cuts) {
         Utf8StreamDecoder decoder = new Utf8StreamDecoder();
-        return decoder.decode(bytes, 0, cut) + decoder.decode(bytes, cut, bytes.length - cut) + decoder.finish();
+        StringBuilder out = new StringBuilder();
+        int start = 0;
+        for (int cut : cuts) {
+            out.append(decoder.decode(input, start, cut - start));
+            start = cut;
+        }
+        out.append(decoder.decode(input, start, input.length - start));
+        out.append(decoder.finish());
+        return out.toString();
     }
 
     @Test
     void asciiPassesThrough() {
-        assertEquals("data: x\n", decode("data: x\n".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("data: x\n", decodeEveryWay("data: x\n".getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Test
-    void multiByteCharactersSplitAcrossChunksDecodeOnce() {
-        assertEquals("\u00e9\u20ac\uD83C\uDF0D", decode("\u00e9\u20ac\uD83C\uDF0D".getBytes(StandardCharsets.UTF_8)));
+    void multiByteCharacterSplitAcrossChunksDecodesOnce() {
+        String text = "\u00e9\u20ac\ud83d\ude00\uffff\u0800\u0080\udbff\udfff";
+        assertEquals(text, decodeEveryWay(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
-    void leadingByteOrderMarkIsDroppedOnce() {
-        assertEquals("\uFEFFx", decode(bytes(0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, 'x')));
+    void overlongFourByteStartGivesOneReplacementPerByte() {
+        assertEquals("\ufffd\ufffd\ufffd", decodeEveryWay(bytes(0xF0, 0x80, 0x80)));
     }
 
     @Test
-    void byteOrderMarkAfterTheStartIsKept() {
-        assertEquals("x\uFEFF", decode(bytes('x', 0xEF, 0xBB, 0xBF)));
+    void encodedSurrogateGivesOneReplacementPerByte() {
+        assertEquals("\ufffd\ufffd\ufffd", decodeEveryWay(bytes(0xED, 0xA0, 0x80)));
     }
 
     @Test
-    void loneContinuationByteIsOneReplacement() {
-        assertEquals("a\uFFFDb", decode(bytes('a', 0x80, 'b')));
+    void truncatedSequenceAtEndGivesOneReplacement() {
+        assertEquals("\ufffd", decodeEveryWay(bytes(0xC2)));
+        assertEquals("a\ufffd", decodeEveryWay(bytes(0x61, 0xF0, 0x9F, 0x98)));
     }
 
     @Test
-    void truncatedSequenceIsOneReplacementAndTheNextByteIsReadAfresh() {
-        assertEquals("\uFFFDA", decode(bytes(0xE2, 0x82, 'A')));
+    void truncatedSequenceBeforeAsciiGivesOneReplacementAndKeepsTheAscii() {
+        assertEquals("\ufffd\n", decodeEveryWay(bytes(0xE2, 0x82, 0x0A)));
     }
 
     @Test
-    void truncatedSequenceAtTheEndIsOneReplacement() {
-        assertEquals("a\uFFFD", decode(bytes('a', 0xF0, 0x9F, 0x8C)));
+    void invalidLeadBytesGiveOneReplacementEach() {
+        assertEquals("\ufffd\ufffd\ufffd\ufffd\ufffd", decodeEveryWay(bytes(0xC0, 0xC1, 0xF5, 0xFF, 0x80)));
     }
 
     @Test
-    void overlongEncodingIsOneReplacementPerByte() {
-        assertEquals("\uFFFD\uFFFD", decode(bytes(0xC0, 0xAF)));
-        assertEquals("\uFFFD\uFFFD\uFFFD", decode(bytes(0xE0, 0x80, 0xAF)));
-        assertEquals("\uFFFD\uFFFD\uFFFD\uFFFD", decode(bytes(0xF0, 0x80, 0x80, 0xAF)));
+    void overlongTwoByteFormIsTwoReplacements() {
+        assertEquals("\ufffd\ufffd", decodeEveryWay(bytes(0xC0, 0xAF)));
     }
 
     @Test
-    void encodedSurrogateIsOneReplacementPerByte() {
-        assertEquals("\uFFFD\uFFFD\uFFFD", decode(bytes(0xED, 0xA0, 0x80)));
+    void aboveMaxCodePointIsReplacedPerByte() {
+        assertEquals("\ufffd\ufffd\ufffd\ufffd", decodeEveryWay(bytes(0xF4, 0x90, 0x80, 0x80)));
     }
 
     @Test
-    void codePointAboveTheUnicodeRangeIsReplaced() {
-        assertEquals("\uFFFD\uFFFD\uFFFD\uFFFD", decode(bytes(0xF4, 0x90, 0x80, 0x80)));
-        assertEquals("\uFFFD\uFFFD\uFFFD\uFFFD", decode(bytes(0xF5, 0x80, 0x80, 0x80)));
+    void boundaryCodePointsDecode() {
+        assertEquals("\ud7ff", decodeEveryWay(bytes(0xED, 0x9F, 0xBF)));
+        assertEquals("\udbff\udfff", decodeEveryWay(bytes(0xF4, 0x8F, 0xBF, 0xBF)));
+        assertEquals("\u0800", decodeEveryWay(bytes(0xE0, 0xA0, 0x80)));
+        assertEquals("\u0080", decodeEveryWay(bytes(0xC2, 0x80)));
     }
 
     @Test
-    void invalidLeadBytesAreEachReplaced() {
-        assertEquals("\uFFFD\uFFFD", decode(bytes(0xFE, 0xFF)));
+    void overlongThreeByteFormIsReplacedPerByte() {
+        assertEquals("\ufffd\ufffd\ufffd", decodeEveryWay(bytes(0xE0, 0x9F, 0x80)));
     }
 
     @Test
-    void randomBytesDecodeAsTheJdksReplacingDecoderDoes() throws Exception {
-        // The JDK's decoder also replaces each maximal invalid subpart with one U+FFFD, except after
-        // ED, the lead byte of encoded surrogates, where it departs from the Encoding standard (see
-        // encodedSurrogateIsOneReplacementPerByte): the random bytes leave ED out.
-        Random random = new Random(20261124);
-        for (int round = 0; round < 2000; round++) {
-            byte[] bytes = new byte[random.nextInt(40)];
-            for (int i = 0; i < bytes.length; i++) {
-                // Bias towards the interesting range of lead and continuation bytes.
-                bytes[i] = (byte) (random.nextBoolean() ? 0x80 + random.nextInt(0x80) : random.nextInt(0x100));
-                if (bytes[i] == (byte) 0xED) {
-                    bytes[i] = (byte) 0xEE;
-                }
+    void leadingBomIsStrippedOnce() {
+        assertEquals("\ufeffa", decodeEveryWay(bytes(0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, 0x61)));
+    }
+
+    @Test
+    void bomOnlyAtTheStartIsStripped() {
+        assertEquals("a\ufeff", decodeEveryWay(bytes(0x61, 0xEF, 0xBB, 0xBF)));
+    }
+
+    @Test
+    void replacementCharacterAtStartIsNotABom() {
+        assertEquals("\ufffd\ufeff", decodeEveryWay(bytes(0xFF, 0xEF, 0xBB, 0xBF)));
+    }
+
+    @Test
+    void randomBytesDecodeLikeTheJdkReplacingDecoder() {
+        // The JDK's UTF-8 decoder replaces maximal subparts the same way the WHATWG decoder does.
+        Random random = new Random(20261124L);
+        int[] interesting = {0x00, 0x0A, 0x0D, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF,
+            0xE0, 0xED, 0xEE, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0xBB};
+        for (int round = 0; round < 5000; round++) {
+            byte[] input = new byte[random.nextInt(12)];
+            for (int i = 0; i < input.length; i++) {
+                input[i] = (byte) (random.nextBoolean() ? interesting[random.nextInt(interesting.length)] : random.nextInt(256));
             }
-            if (bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF) {
-                continue; // the JDK keeps a BOM; this decoder drops it
+            if (hasEncodedSurrogate(input)) {
+                // The JDK replaces ED A0..BF xx as one unit; WHATWG replaces each byte (tested above).
+                continue;
             }
-            CharsetDecoder jdk = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-            CharBuffer expected = jdk.decode(ByteBuffer.wrap(bytes));
-            assertEquals(expected.toString(), decode(bytes), () -> "bytes " + java.util.Arrays.toString(bytes));
+            String expected = new String(input, StandardCharsets.UTF_8);
+            if (expected.startsWith("\ufeff")) {
+                expected = expected.substring(1);
+            }
+            assertEquals(expected, decodeEveryWay(input), () -> "bytes " + java.util.Arrays.toString(input));
         }
+    }
+
+    private static boolean hasEncodedSurrogate(byte[] input) {
+        for (int i = 0; i + 1 < input.length; i++) {
+            if ((input[i] & 0xFF) == 0xED && (input[i + 1] & 0xFF) >= 0xA0 && (input[i + 1] & 0xFF) <= 0xBF) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -8,7 +8,7 @@ import io.postsse.client.EventStreamListener;
 import io.postsse.client.EventStreamRequest;
 import io.postsse.client.internal.JsonText;
 import io.postsse.protocol.EventHandler;
-import io.postsse.protocol.EventStreamParser;
+import io.postsse.protocol.EventStreamDecoder;
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamLimitException;
 import java.io.IOException;
@@ -136,7 +136,7 @@ public final class PostsseCli {
     }
 
     private static int parse(InputStream in, PrintStream out, PrintStream err) {
-        EventStreamParser parser = new EventStreamParser(new EventHandler() {
+        EventStreamDecoder parser = new EventStreamDecoder(new EventHandler() {
             @Override
             public void onEvent(ServerSentEvent event) {
                 out.println(eventLine(event));

@@ -6,7 +6,7 @@ import io.postsse.client.EventStreamException;
 import io.postsse.client.EventStreamListener;
 import io.postsse.client.EventStreamRequest;
 import io.postsse.protocol.EventHandler;
-import io.postsse.protocol.EventStreamParser;
+import io.postsse.protocol.EventStreamDecoder;
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamLimitException;
 import java.io.IOException;
@@ -108,7 +108,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
 
     /** Connects and reads until the stream ends; returns how, or throws how it failed. */
     private CloseReason stream() {
-        EventStreamParser parser = new EventStreamParser(new EventHandler() {
+        EventStreamDecoder parser = new EventStreamDecoder(new EventHandler() {
             @Override
             public void onEvent(ServerSentEvent event) {
                 eventCount++;
@@ -201,7 +201,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
     }
 
     /** Reads the body to its end (true) or to a broken connection (false). */
-    private boolean read(InputStream in, EventStreamParser parser) {
+    private boolean read(InputStream in, EventStreamDecoder parser) {
         synchronized (lock) {
             body = in;
         }
