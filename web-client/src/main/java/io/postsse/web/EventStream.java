@@ -125,7 +125,13 @@ public final class EventStream {
         Headers headers = new Headers();
         headers.append("Accept", "text/event-stream");
         if (request.body != null) {
-            headers.append("Content-Type", request.contentType);
+            boolean contentTypeGiven = false;
+            for (String name : request.headers.keySet()) {
+                contentTypeGiven |= name.equalsIgnoreCase("Content-Type");
+            }
+            if (!contentTypeGiven) {
+                headers.append("Content-Type", request.contentType);
+            }
             init.setBody(request.body);
         }
         for (Map.Entry<String, String> header : request.headers.entrySet()) {
