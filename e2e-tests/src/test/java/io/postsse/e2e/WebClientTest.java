@@ -61,6 +61,8 @@ class WebClientTest {
     private static final Map<String, String> lastEventIds = new ConcurrentHashMap<>();
     private static final Map<String, CountDownLatch> cancelled = new ConcurrentHashMap<>();
     private static final Map<String, CountDownLatch> dropNow = new ConcurrentHashMap<>();
+    private static final Map<String, Long> droppedAt = new ConcurrentHashMap<>();
+    private static final Map<String, Long> reconnectedAt = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
@@ -121,9 +123,11 @@ class WebClientTest {
                     // Drop only once the client has shown both events: a failed stream discards what
                     // the browser had received but not yet handed to the reader.
                     dropNow.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
+                    droppedAt.put(ctx.queryParam("key"), System.nanoTime());
                     return;
                 }
                 lastEventIds.put(ctx.queryParam("key"), String.valueOf(lastId));
+                reconnectedAt.put(ctx.queryParam("key"), System.nanoTime());
                 int from = lastId == null ? 1 : Integer.parseInt(lastId) + 1;
                 StringBuilder rest = new StringBuilder();
                 for (int id = from; id <= 3; id++) {
@@ -253,10 +257,10 @@ class WebClientTest {
     @ParameterizedTest
     @ValueSource(strings = {"javaClient", "jsClient"})
     void droppedConnectionReconnectsWithLastEventIdAndNeverAfterANormalEnd(String client) {
-        // The server sends "retry: 50" before dropping; the default first delay (1 s) would be slower.
+        // The server sends "retry: 50" before dropping; it must win over the client's own first delay.
         String key = "drop-" + client;
         try (Page page = open()) {
-            stream(page, client, "/drop?key=" + key, Map.of());
+            stream(page, client, "/drop?key=" + key, Map.of("initialRetryMillis", 5000));
             page.waitForFunction("() => window.log.includes('event message two #2')", null,
                     new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
             dropNow.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
@@ -268,6 +272,9 @@ class WebClientTest {
             assertEquals(List.of("open 200", "event message three #3", "close completed"), log.subList(4, log.size()));
             assertEquals("2", lastEventIds.get(key));
             assertEquals(2, calls.get("/drop?" + key).get(), "a stream that ended normally is never re-sent");
+            long gapMillis = TimeUnit.NANOSECONDS.toMillis(reconnectedAt.get(key) - droppedAt.get(key));
+            assertTrue(gapMillis >= 50 && gapMillis < 4000,
+                    "reconnect should follow the server's retry (50 ms + jitter), not the client's 5 s: " + gapMillis);
         }
     }
 
