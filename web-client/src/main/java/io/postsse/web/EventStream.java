@@ -32,6 +32,14 @@ import java.util.Map;
  * }</pre>
  *
  * <p>{@code onClose} is called exactly once, last; nothing is called after it.
+ *
+ * <p>Reconnects happen only when the connection fails mid-stream, or a 5xx or 429 arrives before
+ * the stream starts: after an exponential backoff with jitter (from the server's {@code retry:} or
+ * {@link Builder#initialRetryMillis}, at least any {@code Retry-After}), sending
+ * {@code Last-Event-ID} when an id was seen, at most {@link Builder#maxRetries} times in a row, then
+ * {@link CloseReason#FAILED}. A stream that ends normally is {@link CloseReason#COMPLETED} and never
+ * re-sent; a 4xx or a wrong content type fails at once; a 204 completes with no events. Nothing
+ * watches the page's visibility, so a hidden tab keeps its stream.
  */
 public final class EventStream {
     /** Receives events. */
