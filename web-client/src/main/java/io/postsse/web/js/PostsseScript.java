@@ -2,7 +2,6 @@ package io.postsse.web.js;
 
 import io.postsse.web.CloseReason;
 import io.postsse.web.EventStream;
-import io.postsse.web.StreamError;
 import io.postsse.web.browser.Headers;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSFunctor;
@@ -131,8 +130,4 @@ public final class PostsseScript {
 
     @JSBody(params = "close", script = "return Object.freeze({close: close});")
     private static native JSObject handle(CloseFunction close);
-
-    static String kindName(StreamError.Kind kind) {
-        return kind.name().toLowerCase();
-    }
 }
