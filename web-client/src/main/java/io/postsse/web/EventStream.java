@@ -14,6 +14,8 @@ import io.postsse.web.browser.Response;
 import io.postsse.web.browser.TextDecoderStream;
 import io.postsse.web.browser.TextReadResult;
 import java.util.HashMap;
+import org.teavm.jso.JSBody;
+import org.teavm.jso.browser.Window;
 import java.util.Map;
 
 /**
@@ -30,6 +32,14 @@ import java.util.Map;
  * }</pre>
  *
  * <p>{@code onClose} is called exactly once, last; nothing is called after it.
+ *
+ * <p>Reconnects happen only when the connection fails mid-stream, or a 5xx or 429 arrives before
+ * the stream starts: after an exponential backoff with jitter (from the server's {@code retry:} or
+ * {@link Builder#initialRetryMillis}, at least any {@code Retry-After}), sending
+ * {@code Last-Event-ID} when an id was seen, at most {@link Builder#maxRetries} times in a row, then
+ * {@link CloseReason#FAILED}. A stream that ends normally is {@link CloseReason#COMPLETED} and never
+ * re-sent; a 4xx or a wrong content type fails at once; a 204 completes with no events. Nothing
+ * watches the page's visibility, so a hidden tab keeps its stream.
  */
 public final class EventStream {
     /** Receives events. */
@@ -55,19 +65,18 @@ public final class EventStream {
     private static final int ERROR_BODY_EXCERPT = 200;
 
     private final Builder request;
-    private final AbortController abortController = new AbortController();
-    private final EventStreamParser parser;
+    private AbortController abortController;
+    private EventStreamParser parser;
     private ReadableStreamDefaultReader reader;
     private boolean closed;
+    /** Connection attempts that failed since the last event arrived. */
+    private int failures;
+    private long serverRetryMillis = -1;
+    private String lastEventId = "";
+    private int retryTimer = -1;
 
     private EventStream(Builder request) {
         this.request = request;
-        this.parser = new EventStreamParser(new EventHandler() {
-            @Override
-            public void onEvent(ServerSentEvent event) {
-                dispatch(event);
-            }
-        }, request.maxLength, request.maxLength);
     }
 
     /** Starts describing a POST stream to the URL. */
@@ -88,8 +97,17 @@ public final class EventStream {
         if (closed) {
             return;
         }
+        if (retryTimer >= 0) {
+            Window.clearTimeout(retryTimer);
+            retryTimer = -1;
+        }
         abortController.abort();
         finish(CloseReason.ABORTED);
+    }
+
+    /** The last event ID seen, sent as {@code Last-Event-ID} when reconnecting; empty when none. */
+    public String lastEventId() {
+        return lastEventId;
     }
 
     /** True once the stream ended, whatever the reason. */
@@ -98,16 +116,37 @@ public final class EventStream {
     }
 
     private void start() {
+        abortController = new AbortController();
+        parser = new EventStreamParser(new EventHandler() {
+            @Override
+            public void onEvent(ServerSentEvent event) {
+                dispatch(event);
+            }
+
+            @Override
+            public void onRetry(long millis) {
+                serverRetryMillis = millis;
+            }
+        }, request.maxLength, request.maxLength);
         RequestInit init = RequestInit.create();
         init.setMethod(request.method);
         Headers headers = new Headers();
         headers.append("Accept", "text/event-stream");
         if (request.body != null) {
-            headers.append("Content-Type", request.contentType);
+            boolean contentTypeGiven = false;
+            for (String name : request.headers.keySet()) {
+                contentTypeGiven |= name.equalsIgnoreCase("Content-Type");
+            }
+            if (!contentTypeGiven) {
+                headers.append("Content-Type", request.contentType);
+            }
             init.setBody(request.body);
         }
         for (Map.Entry<String, String> header : request.headers.entrySet()) {
             headers.append(header.getKey(), header.getValue());
+        }
+        if (!lastEventId.isEmpty()) {
+            headers.append("Last-Event-ID", lastEventId);
         }
         init.setHeaders(headers);
         init.setCredentials(request.credentials);
@@ -131,11 +170,14 @@ public final class EventStream {
             return;
         }
         if (status < 200 || status > 299) {
+            boolean retryable = status >= 500 || status == 429;
+            long retryAfter = retryable ? retryAfterMillis(response.getHeaders().get("Retry-After")) : -1;
             response.text().then(body -> {
-                failWith(httpError(status, response.getHeaders().get("Content-Type"), body.stringValue()));
+                failOrRetry(httpError(status, response.getHeaders().get("Content-Type"), body.stringValue()),
+                        retryable, retryAfter);
                 return null;
             }, error -> {
-                failWith(httpError(status, null, ""));
+                failOrRetry(httpError(status, null, ""), retryable, retryAfter);
                 return null;
             });
             return;
@@ -162,7 +204,8 @@ public final class EventStream {
             onChunk(result);
             return null;
         }, error -> {
-            failWith(networkError(error));
+            // The connection failed mid-stream: the one case, with 5xx and 429, worth a reconnect.
+            failOrRetry(networkError(error), true, -1);
             return null;
         });
     }
@@ -192,6 +235,8 @@ public final class EventStream {
         if (closed) {
             return;
         }
+        lastEventId = event.lastEventId();
+        failures = 0;
         EventListener typed = request.typedListeners.get(event.type());
         if (typed != null) {
             typed.onEvent(event);
@@ -200,6 +245,74 @@ public final class EventStream {
             request.onEvent.onEvent(event);
         }
     }
+
+    /**
+     * Reports the error, then reconnects after a backoff when the failure is retryable and attempts
+     * remain; otherwise ends the stream as failed.
+     */
+    private void failOrRetry(StreamError error, boolean retryable, long retryAfterMillis) {
+        if (closed) {
+            return;
+        }
+        if (!retryable || failures >= request.maxRetries) {
+            failWith(error);
+            return;
+        }
+        failures++;
+        error.retrying = true;
+        if (request.onError != null) {
+            request.onError.onError(error);
+        }
+        if (closed) {
+            return;
+        }
+        long base = serverRetryMillis >= 0 ? serverRetryMillis : request.initialRetryMillis;
+        long delay = base;
+        for (int i = 1; i < failures && delay < request.maxRetryMillis; i++) {
+            delay *= 2;
+        }
+        delay = Math.min(delay, request.maxRetryMillis);
+        // Jitter spreads clients out without ever retrying sooner than the server asked.
+        delay += (long) (Math.random() * delay * 0.25);
+        if (retryAfterMillis > delay) {
+            delay = retryAfterMillis;
+        }
+        retryTimer = Window.setTimeout(() -> {
+            retryTimer = -1;
+            if (!closed) {
+                start();
+            }
+        }, (int) delay);
+    }
+
+    /** A {@code Retry-After} value, in seconds or as an HTTP date, in milliseconds; -1 when absent or unreadable. */
+    static long retryAfterMillis(String value) {
+        if (value == null || value.trim().isEmpty()) {
+            return -1;
+        }
+        String text = value.trim();
+        boolean digits = true;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                digits = false;
+                break;
+            }
+        }
+        if (digits) {
+            return text.length() > 9 ? -1 : Long.parseLong(text) * 1000;
+        }
+        double at = parseDate(text);
+        if (Double.isNaN(at)) {
+            return -1;
+        }
+        return Math.max(0, (long) (at - now()));
+    }
+
+    @JSBody(params = "text", script = "return Date.parse(text);")
+    private static native double parseDate(String text);
+
+    @JSBody(script = "return Date.now();")
+    private static native double now();
 
     private void failWith(StreamError error) {
         if (closed) {
@@ -258,6 +371,9 @@ public final class EventStream {
         private String contentType = "application/json";
         private String credentials = "same-origin";
         private int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
+        private int maxRetries = 5;
+        private long initialRetryMillis = 1000;
+        private long maxRetryMillis = 30_000;
         private OpenListener onOpen;
         private EventListener onEvent;
         private ErrorListener onError;
@@ -293,6 +409,44 @@ public final class EventStream {
             return this;
         }
 
+        /**
+         * How many reconnects in a row to try before failing (default 5; 0 never reconnects). The
+         * count restarts when an event arrives. Only a connection lost mid-stream, a 5xx or a 429
+         * is retried; a stream that ended normally never is, so a POST is never silently re-sent.
+         */
+        public Builder maxRetries(int attempts) {
+            this.maxRetries = attempts;
+            return this;
+        }
+
+        /**
+         * The first backoff delay when the server sent no {@code retry:} field (default 1000 ms);
+         * it doubles on each failure in a row, up to {@link #maxRetryMillis}, plus up to 25% jitter.
+         */
+        public Builder initialRetryMillis(long millis) {
+            this.initialRetryMillis = millis;
+            return this;
+        }
+
+        /** The longest backoff delay (default 30 s); a server's {@code Retry-After} may ask for more. */
+        public Builder maxRetryMillis(long millis) {
+            this.maxRetryMillis = millis;
+            return this;
+        }
+
+        /** A request body sent as is, with its content type. */
+        public Builder body(String body, String contentType) {
+            this.body = body;
+            this.contentType = contentType;
+            return this;
+        }
+
+        /** Any object as a JSON body, written by {@link Json#write}: maps, lists, strings, numbers, booleans, null. */
+        public Builder jsonBody(Object value) {
+            return jsonBody(Json.write(value));
+        }
+
+        /** Told the response started: its status and headers. */
         public Builder onOpen(OpenListener listener) {
             this.onOpen = listener;
             return this;
@@ -310,11 +464,13 @@ public final class EventStream {
             return this;
         }
 
+        /** Every error; {@link StreamError#retrying()} tells whether a reconnect follows. */
         public Builder onError(ErrorListener listener) {
             this.onError = listener;
             return this;
         }
 
+        /** Called exactly once, last, with why the stream ended. */
         public Builder onClose(CloseListener listener) {
             this.onClose = listener;
             return this;

@@ -5,6 +5,53 @@ public final class Json {
     private Json() {
     }
 
+    /**
+     * Writes a value as JSON: null, strings, numbers, booleans, {@code Map}s (keys as strings),
+     * {@code Iterable}s and arrays of objects, nested as deep as needed.
+     */
+    public static String write(Object value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value);
+        return out.toString();
+    }
+
+    private static void write(StringBuilder out, Object value) {
+        if (value == null) {
+            out.append("null");
+        } else if (value instanceof String) {
+            out.append(quote((String) value));
+        } else if (value instanceof Number || value instanceof Boolean) {
+            out.append(value);
+        } else if (value instanceof java.util.Map) {
+            out.append('{');
+            boolean first = true;
+            for (java.util.Map.Entry<?, ?> entry : ((java.util.Map<?, ?>) value).entrySet()) {
+                if (!first) {
+                    out.append(',');
+                }
+                first = false;
+                out.append(quote(String.valueOf(entry.getKey()))).append(':');
+                write(out, entry.getValue());
+            }
+            out.append('}');
+        } else if (value instanceof Iterable || value instanceof Object[]) {
+            Iterable<?> items = value instanceof Object[]
+                    ? java.util.Arrays.asList((Object[]) value) : (Iterable<?>) value;
+            out.append('[');
+            boolean first = true;
+            for (Object item : items) {
+                if (!first) {
+                    out.append(',');
+                }
+                first = false;
+                write(out, item);
+            }
+            out.append(']');
+        } else {
+            out.append(quote(value.toString()));
+        }
+    }
+
     /** A JSON string literal for the text. */
     public static String quote(String text) {
         StringBuilder out = new StringBuilder(text.length() + 2);

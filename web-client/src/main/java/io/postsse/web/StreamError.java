@@ -18,6 +18,7 @@ public final class StreamError {
     private final int status;
     private final String message;
     private final String detail;
+    boolean retrying;
 
     StreamError(Kind kind, int status, String message, String detail) {
         this.kind = kind;
@@ -46,6 +47,11 @@ public final class StreamError {
     /** More detail when there is some: a problem JSON's {@code detail}, or an excerpt of the body. */
     public String detail() {
         return detail;
+    }
+
+    /** True when the client will reconnect after this error; false when the stream now ends as failed. */
+    public boolean retrying() {
+        return retrying;
     }
 
     @Override

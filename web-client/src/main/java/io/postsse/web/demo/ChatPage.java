@@ -120,7 +120,13 @@ public final class ChatPage {
                     reply.setState("done");
                 })
                 .on("error", event -> reply.fail(Problem.describe(event.data())))
-                .onError(error -> reply.fail(describe(error)))
+                .onError(error -> {
+                    if (error.retrying()) {
+                        status.setTextContent("Connection lost: " + describe(error) + ". Retrying\u2026");
+                    } else {
+                        reply.fail(describe(error));
+                    }
+                })
                 .onClose(reason -> finish(reason, question, reply, replyText.toString()))
                 .open();
     }

@@ -88,7 +88,8 @@ public final class InspectorPage {
                         setStatus("HTTP " + error.status(), false);
                     }
                     problem.setTextContent(error.kind() + ": " + error.message()
-                            + (error.detail().isEmpty() ? "" : " \u2014 " + error.detail()));
+                            + (error.detail().isEmpty() ? "" : " \u2014 " + error.detail())
+                            + (error.retrying() ? " (retrying)" : ""));
                 })
                 .onClose(this::finish)
                 .open();

@@ -1,0 +1,292 @@
+package io.postsse.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.microsoft.playwright.Page;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
+import io.postsse.protocol.EventEncoder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The browser client in real Chromium, each case twice: through the Java API (a TeaVM-compiled
+ * harness, {@code window.javaClient}) and through {@code postsse.js} ({@code window.jsClient}, a few
+ * lines of plain JavaScript below). Both harnesses log callbacks as the same lines.
+ */
+class WebClientTest {
+    private static final double TIMEOUT_MS = 15_000;
+    private static final String XSS = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">";
+
+    private static final String PAGE = "<!doctype html><html><head><meta charset=utf-8><title>client test</title></head>"
+            + "<body><div id=out></div>"
+            + "<script src=\"/postsse.js\"></script>"
+            + "<script src=\"/js/testpage.js\"></script>"
+            + "<script>main();\n"
+            + "window.jsClient = {stream: function (url, o) {\n"
+            + "  var log = window.log, opts = {method: o.method, headers: o.headers, maxRetries: o.maxRetries,\n"
+            + "    initialRetryMillis: o.initialRetryMillis, on: {},\n"
+            + "    body: o.body === undefined ? undefined : JSON.parse(o.body),\n"
+            + "    onOpen: function (e) { log.push('open ' + e.status); },\n"
+            + "    onEvent: function (e) { log.push('event ' + e.type + ' ' + e.data + ' #' + e.lastEventId);\n"
+            + "      if (o.renderInto) { var p = document.createElement('p'); p.textContent = e.data;\n"
+            + "        document.getElementById(o.renderInto).appendChild(p); } },\n"
+            + "    onError: function (e) { log.push('error ' + e.kind + ' ' + e.status + ' ' + e.message + ' | '\n"
+            + "      + e.detail + ' retrying=' + e.retrying); },\n"
+            + "    onClose: function (e) { log.push('close ' + e.reason); }};\n"
+            + "  (o.types || []).forEach(function (t) { opts.on[t] = function (e) {\n"
+            + "    log.push('on:' + e.type + ' ' + e.data + ' #' + e.lastEventId); }; });\n"
+            + "  window.currentStream = postsse.stream(url, opts);\n"
+            + "}};\n"
+            + "</script></body></html>";
+
+    private static Javalin server;
+    private static Chromium chromium;
+    private static String baseUrl;
+    private static final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private static final Map<String, String> lastEventIds = new ConcurrentHashMap<>();
+    private static final Map<String, CountDownLatch> cancelled = new ConcurrentHashMap<>();
+    private static final Map<String, CountDownLatch> dropNow = new ConcurrentHashMap<>();
+    private static final Map<String, Long> droppedAt = new ConcurrentHashMap<>();
+    private static final Map<String, Long> reconnectedAt = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void start() {
+        server = Javalin.create(config -> {
+            config.staticFiles.add("/web", Location.CLASSPATH);
+            config.routes.get("/client-test.html", ctx -> ctx.html(PAGE));
+            config.routes.post("/events", ctx -> {
+                OutputStream out = stream(ctx);
+                String echo = ctx.header("Accept") + "|" + ctx.header("Authorization") + "|"
+                        + ctx.header("Content-Type") + "|" + ctx.body();
+                write(out, EventEncoder.event(null, "1", echo)
+                        + EventEncoder.event("token", "2", "b")
+                        + EventEncoder.event("done", "3", "c"));
+            });
+            config.routes.post("/slow", ctx -> {
+                CountDownLatch latch = cancelled.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1));
+                OutputStream out = stream(ctx);
+                write(out, EventEncoder.event(null, "1", "first"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                try {
+                    while (System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                        write(out, EventEncoder.comment("tick"));
+                    }
+                } catch (IOException gone) {
+                    latch.countDown();
+                }
+            });
+            config.routes.post("/problem", ctx -> {
+                ctx.res().setStatus(400);
+                ctx.res().setContentType("application/problem+json");
+                write(ctx.res().getOutputStream(),
+                        "{\"type\":\"about:blank\",\"title\":\"Bad prompt\",\"status\":400,\"detail\":\"prompt is empty\"}");
+            });
+            config.routes.post("/flaky", ctx -> {
+                if (count(ctx) == 1) {
+                    ctx.res().setStatus(500);
+                    ctx.res().setContentType("text/plain");
+                    write(ctx.res().getOutputStream(), "try again");
+                    return;
+                }
+                write(stream(ctx), EventEncoder.event(null, "1", "ok"));
+            });
+            config.routes.post("/wrongtype", ctx -> {
+                ctx.res().setStatus(200);
+                ctx.res().setContentType("text/html");
+                write(ctx.res().getOutputStream(), "<p>not a stream</p>");
+            });
+            config.routes.post("/drop", ctx -> {
+                int call = count(ctx);
+                String lastId = ctx.header("Last-Event-ID");
+                if (call == 1) {
+                    // A promised length never reached: the server ends the connection mid-stream.
+                    ctx.res().setContentLength(100_000);
+                    OutputStream out = stream(ctx);
+                    write(out, EventEncoder.retry(50) + EventEncoder.event(null, "1", "one")
+                            + EventEncoder.event(null, "2", "two"));
+                    // Drop only once the client has shown both events: a failed stream discards what
+                    // the browser had received but not yet handed to the reader.
+                    dropNow.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
+                    droppedAt.put(ctx.queryParam("key"), System.nanoTime());
+                    return;
+                }
+                lastEventIds.put(ctx.queryParam("key"), String.valueOf(lastId));
+                reconnectedAt.put(ctx.queryParam("key"), System.nanoTime());
+                int from = lastId == null ? 1 : Integer.parseInt(lastId) + 1;
+                StringBuilder rest = new StringBuilder();
+                for (int id = from; id <= 3; id++) {
+                    rest.append(EventEncoder.event(null, String.valueOf(id), id == 3 ? "three" : "again" + id));
+                }
+                write(stream(ctx), rest.toString());
+            });
+            config.routes.post("/xss", ctx -> write(stream(ctx), EventEncoder.event(null, "1", XSS)));
+        }).start("127.0.0.1", 0);
+        baseUrl = "http://127.0.0.1:" + server.port();
+        chromium = Chromium.launch();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (chromium != null) {
+            chromium.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private static int count(Context ctx) {
+        return calls.computeIfAbsent(ctx.path() + "?" + ctx.queryParam("key"), k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    private static OutputStream stream(Context ctx) throws IOException {
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("text/event-stream;charset=utf-8");
+        ctx.res().setHeader("Cache-Control", "no-store");
+        return ctx.res().getOutputStream();
+    }
+
+    private static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static Page open() {
+        Page page = chromium.browser.newPage();
+        page.navigate(baseUrl + "/client-test.html");
+        page.waitForFunction("() => window.javaClient && window.postsse && window.jsClient", null,
+                new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+        return page;
+    }
+
+    private static void stream(Page page, String client, String url, Map<String, Object> options) {
+        page.evaluate("([client, url, options]) => window[client].stream(url, options)", List.of(client, url, options));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> awaitClose(Page page) {
+        page.waitForFunction("() => window.log.some(line => line.startsWith('close '))", null,
+                new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+        return (List<String>) page.evaluate("() => window.log.slice()");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void eventsArriveInOrderWithTypesIdsAndPerTypeHandlers(String client) {
+        try (Page page = open()) {
+            stream(page, client, "/events", Map.of("types", List.of("token"), "body", "{\"q\":1}",
+                    "headers", Map.of("Authorization", "Bearer t0k")));
+            assertEquals(List.of(
+                    "open 200",
+                    "event message text/event-stream|Bearer t0k|application/json|{\"q\":1} #1",
+                    "on:token b #2",
+                    "event token b #2",
+                    "event done c #3",
+                    "close completed"), awaitClose(page));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void closeMidStreamReportsAbortedOnceAndCancelsTheProducer(String client) throws Exception {
+        String key = "close-" + client;
+        CountDownLatch latch = cancelled.computeIfAbsent(key, k -> new CountDownLatch(1));
+        try (Page page = open()) {
+            stream(page, client, "/slow?key=" + key, Map.of());
+            page.waitForFunction("() => window.log.some(line => line.startsWith('event '))", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            page.evaluate("() => { window.currentStream.close(); window.currentStream.close(); }");
+            assertTrue(latch.await(10, TimeUnit.SECONDS), "the server's producer should see the client gone");
+            // The producer noticed: had the client called back after closing, it would have by now.
+            page.evaluate("() => new Promise(resolve => setTimeout(resolve, 0))");
+            assertEquals(List.of("open 200", "event message first #1", "close aborted"), awaitClose(page));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void problemJsonIsATypedHttpErrorWithoutRetry(String client) {
+        try (Page page = open()) {
+            stream(page, client, "/problem", Map.of());
+            assertEquals(List.of(
+                    "error http_status 400 Bad prompt | prompt is empty retrying=false",
+                    "close failed"), awaitClose(page));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void serverErrorIsRetriedThenSucceeds(String client) {
+        try (Page page = open()) {
+            stream(page, client, "/flaky?key=" + client, Map.of("initialRetryMillis", 50));
+            assertEquals(List.of(
+                    "error http_status 500 HTTP 500 | try again retrying=true",
+                    "open 200",
+                    "event message ok #1",
+                    "close completed"), awaitClose(page));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void wrongContentTypeFailsAtOnce(String client) {
+        try (Page page = open()) {
+            stream(page, client, "/wrongtype", Map.of());
+            assertEquals(List.of(
+                    "error content_type 200 expected text/event-stream but got text/html |  retrying=false",
+                    "close failed"), awaitClose(page));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void droppedConnectionReconnectsWithLastEventIdAndNeverAfterANormalEnd(String client) {
+        // The server sends "retry: 50" before dropping; it must win over the client's own first delay.
+        String key = "drop-" + client;
+        try (Page page = open()) {
+            stream(page, client, "/drop?key=" + key, Map.of("initialRetryMillis", 5000));
+            page.waitForFunction("() => window.log.includes('event message two #2')", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            dropNow.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
+            List<String> log = awaitClose(page);
+            assertEquals("open 200", log.get(0));
+            assertEquals("event message one #1", log.get(1));
+            assertEquals("event message two #2", log.get(2));
+            assertTrue(log.get(3).startsWith("error network 0 ") && log.get(3).endsWith("retrying=true"), log.get(3));
+            assertEquals(List.of("open 200", "event message three #3", "close completed"), log.subList(4, log.size()));
+            assertEquals("2", lastEventIds.get(key));
+            assertEquals(2, calls.get("/drop?" + key).get(), "a stream that ended normally is never re-sent");
+            long gapMillis = TimeUnit.NANOSECONDS.toMillis(reconnectedAt.get(key) - droppedAt.get(key));
+            assertTrue(gapMillis >= 50 && gapMillis < 4000,
+                    "reconnect should follow the server's retry (50 ms + jitter), not the client's 5 s: " + gapMillis);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void markupInDataStaysText(String client) {
+        try (Page page = open()) {
+            stream(page, client, "/xss", Map.of("renderInto", "out"));
+            awaitClose(page);
+            assertEquals(XSS, page.textContent("#out"));
+            assertEquals(0, page.locator("#out img, #out script").count());
+            assertNull(page.evaluate("() => window.pwned"));
+        }
+    }
+}

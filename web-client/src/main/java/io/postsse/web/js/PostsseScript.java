@@ -1,0 +1,133 @@
+package io.postsse.web.js;
+
+import io.postsse.web.CloseReason;
+import io.postsse.web.EventStream;
+import io.postsse.web.browser.Headers;
+import org.teavm.jso.JSBody;
+import org.teavm.jso.JSFunctor;
+import org.teavm.jso.JSObject;
+import org.teavm.jso.core.JSArray;
+import org.teavm.jso.core.JSString;
+
+/**
+ * The main class of {@code postsse.js}: defines {@code window.postsse} for plain JavaScript, a thin
+ * adapter over {@link EventStream}. See {@code postsse.d.ts} for the API.
+ */
+public final class PostsseScript {
+    private PostsseScript() {
+    }
+
+    /** {@code postsse.stream(url, options)}. */
+    @JSFunctor
+    interface StreamFunction extends JSObject {
+        JSObject stream(String url, JSObject options);
+    }
+
+    /** {@code handle.close()}. */
+    @JSFunctor
+    interface CloseFunction extends JSObject {
+        void close();
+    }
+
+    public static void main(String[] args) {
+        install(PostsseScript::stream);
+    }
+
+    @JSBody(params = "stream", script = "window.postsse = Object.freeze({stream: stream});")
+    private static native void install(StreamFunction stream);
+
+    private static JSObject stream(String url, JSObject options) {
+        String method = string(options, "method");
+        EventStream.Builder builder = EventStream.request(method == null ? "POST" : method.toUpperCase(), url);
+        JSArray<JSString> headers = headerPairs(options);
+        for (int i = 0; i + 1 < headers.getLength(); i += 2) {
+            builder.header(headers.get(i).stringValue(), headers.get(i + 1).stringValue());
+        }
+        String body = body(options);
+        if (body != null) {
+            builder.body(body, isString(options, "body") ? "text/plain;charset=UTF-8" : "application/json");
+        }
+        String credentials = string(options, "credentials");
+        if (credentials != null) {
+            builder.credentials(credentials);
+        }
+        if (isNumber(options, "maxRetries")) {
+            builder.maxRetries((int) number(options, "maxRetries"));
+        }
+        if (isNumber(options, "initialRetryMillis")) {
+            builder.initialRetryMillis((long) number(options, "initialRetryMillis"));
+        }
+        if (isNumber(options, "maxRetryMillis")) {
+            builder.maxRetryMillis((long) number(options, "maxRetryMillis"));
+        }
+        JSArray<JSString> types = typedHandlerNames(options);
+        for (int i = 0; i < types.getLength(); i++) {
+            String type = types.get(i).stringValue();
+            builder.on(type, event -> callTyped(options, type,
+                    eventObject(event.type(), event.data(), event.lastEventId())));
+        }
+        builder.onOpen((status, responseHeaders) -> call(options, "onOpen", openObject(status, responseHeaders)))
+                .onEvent(event -> call(options, "onEvent", eventObject(event.type(), event.data(), event.lastEventId())))
+                .onError(error -> call(options, "onError", errorObject(error.kind().name().toLowerCase(),
+                        error.status(), error.message(), error.detail(), error.retrying())))
+                .onClose(reason -> call(options, "onClose", closeObject(reasonName(reason))));
+        EventStream stream = builder.open();
+        return handle(stream::close);
+    }
+
+    private static String reasonName(CloseReason reason) {
+        return reason.name().toLowerCase();
+    }
+
+    @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")
+    private static native String string(JSObject options, String key);
+
+    @JSBody(params = {"o", "key"}, script = "return !!o && typeof o[key] === 'string';")
+    private static native boolean isString(JSObject options, String key);
+
+    @JSBody(params = {"o", "key"}, script = "return !!o && typeof o[key] === 'number' && isFinite(o[key]);")
+    private static native boolean isNumber(JSObject options, String key);
+
+    @JSBody(params = {"o", "key"}, script = "return o[key];")
+    private static native double number(JSObject options, String key);
+
+    /** The body: a string as is, anything else as JSON; null when absent. */
+    @JSBody(params = "o", script = "var b = o && o.body; if (b === undefined || b === null) return null;"
+            + " return typeof b === 'string' ? b : JSON.stringify(b);")
+    private static native String body(JSObject options);
+
+    /** The headers as a flat [name, value, ...] array, from a plain object, a Headers or an array of pairs. */
+    @JSBody(params = "o", script = "var h = o && o.headers, r = [];"
+            + " if (!h) return r;"
+            + " if (typeof Headers !== 'undefined' && h instanceof Headers) { h.forEach(function (v, k) { r.push(k, v); }); }"
+            + " else if (Array.isArray(h)) { h.forEach(function (p) { r.push(String(p[0]), String(p[1])); }); }"
+            + " else { Object.keys(h).forEach(function (k) { r.push(k, String(h[k])); }); }"
+            + " return r;")
+    private static native JSArray<JSString> headerPairs(JSObject options);
+
+    @JSBody(params = "o", script = "var on = o && o.on; return on ? Object.keys(on).filter(function (k) {"
+            + " return typeof on[k] === 'function'; }) : [];")
+    private static native JSArray<JSString> typedHandlerNames(JSObject options);
+
+    @JSBody(params = {"o", "key", "arg"}, script = "var f = o && o[key]; if (typeof f === 'function') f.call(o, arg);")
+    private static native void call(JSObject options, String key, JSObject arg);
+
+    @JSBody(params = {"o", "type", "arg"}, script = "o.on[type].call(o, arg);")
+    private static native void callTyped(JSObject options, String type, JSObject arg);
+
+    @JSBody(params = {"type", "data", "id"}, script = "return {type: type, data: data, lastEventId: id};")
+    private static native JSObject eventObject(String type, String data, String id);
+
+    @JSBody(params = {"status", "headers"}, script = "return {status: status, headers: headers};")
+    private static native JSObject openObject(int status, Headers headers);
+
+    @JSBody(params = {"kind", "status", "message", "detail", "retrying"},
+            script = "return {kind: kind, status: status, message: message, detail: detail, retrying: retrying};")
+    private static native JSObject errorObject(String kind, int status, String message, String detail, boolean retrying);
+
+    @JSBody(params = "reason", script = "return {reason: reason};")
+    private static native JSObject closeObject(String reason);
+
+    @JSBody(params = "close", script = "return Object.freeze({close: close});")
+    private static native JSObject handle(CloseFunction close);
+}
