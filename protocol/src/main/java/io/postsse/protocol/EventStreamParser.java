@@ -19,9 +19,6 @@ public final class EventStreamParser {
     /** Default cap on one line, and on one event's data, in characters: 1 MiB. */
     public static final int DEFAULT_MAX_LENGTH = 1 << 20;
 
-    /** False when compiled by TeaVM, whose class library names the OS "TeaVM". */
-    private static final boolean INDEX_OF_IS_FAST = !"TeaVM".equals(System.getProperty("os.name"));
-
     private final EventHandler handler;
     private final int maxLineLength;
     private final int maxDataLength;
@@ -81,30 +78,25 @@ public final class EventStreamParser {
                 position = 1;
             }
         }
-        // Where the next LF and CR are. On the JVM, found with String.indexOf (vectorised) and
-        // searched for again only once passed; compiled by TeaVM, where indexOf is a plain loop,
-        // one pass that looks at each character once is faster.
+        // Where the next LF and CR are, found with String.indexOf (vectorised on the JVM) and
+        // searched for again only once passed.
         int nextLf = -1;
         int nextCr = -1;
         while (position < length) {
             int lineStart = position;
-            if (!INDEX_OF_IS_FAST) {
-                position = lineEnd(chunk, position, length);
-            } else {
-                if (nextLf < position) {
-                    nextLf = chunk.indexOf('\n', position);
-                    if (nextLf < 0) {
-                        nextLf = length;
-                    }
+            if (nextLf < position) {
+                nextLf = chunk.indexOf('\n', position);
+                if (nextLf < 0) {
+                    nextLf = length;
                 }
-                if (nextCr < position) {
-                    nextCr = chunk.indexOf('\r', position);
-                    if (nextCr < 0) {
-                        nextCr = length;
-                    }
-                }
-                position = nextLf < nextCr ? nextLf : nextCr;
             }
+            if (nextCr < position) {
+                nextCr = chunk.indexOf('\r', position);
+                if (nextCr < 0) {
+                    nextCr = length;
+                }
+            }
+            position = nextLf < nextCr ? nextLf : nextCr;
             if (position == length) {
                 keepPartial(chunk, lineStart, length);
                 return;
@@ -133,18 +125,6 @@ public final class EventStreamParser {
                 }
             }
         }
-    }
-
-    /** The index of the first CR or LF at or after {@code from}, or {@code length} if none. */
-    private static int lineEnd(String chunk, int from, int length) {
-        for (int i = from; i < length; i++) {
-            char c = chunk.charAt(i);
-            // One comparison rules out almost every character: CR and LF are both below 14.
-            if (c <= '\r' && (c == '\n' || c == '\r')) {
-                return i;
-            }
-        }
-        return length;
     }
 
     /**

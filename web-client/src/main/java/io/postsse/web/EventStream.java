@@ -135,7 +135,7 @@ public final class EventStream {
         if (request.body != null) {
             boolean contentTypeGiven = false;
             for (String name : request.headers.keySet()) {
-                contentTypeGiven |= name.equalsIgnoreCase("Content-Type");
+                contentTypeGiven |= name.length() == 12 && startsWithIgnoringCase(name, "content-type");
             }
             if (!contentTypeGiven) {
                 headers.append("Content-Type", request.contentType);
@@ -183,7 +183,7 @@ public final class EventStream {
             return;
         }
         String contentType = response.getHeaders().get("Content-Type");
-        if (contentType == null || !contentType.toLowerCase().startsWith("text/event-stream")) {
+        if (contentType == null || !isEventStream(contentType)) {
             abortController.abort();
             failWith(new StreamError(StreamError.Kind.CONTENT_TYPE, status,
                     "expected text/event-stream but got " + (contentType == null ? "no content type" : contentType), ""));
@@ -359,6 +359,30 @@ public final class EventStream {
     private static String excerpt(String body) {
         String trimmed = body.trim();
         return trimmed.length() <= ERROR_BODY_EXCERPT ? trimmed : trimmed.substring(0, ERROR_BODY_EXCERPT) + "\u2026";
+    }
+
+    /**
+     * Whether a Content-Type names {@code text/event-stream}, in any letter case. Header names and
+     * types are compared by hand: {@code toLowerCase} and {@code equalsIgnoreCase} would pull the
+     * Unicode case tables into every page.
+     */
+    private static boolean isEventStream(String contentType) {
+        return startsWithIgnoringCase(contentType, "text/event-stream");
+    }
+
+    /** Whether the text starts with the lower-case ASCII prefix, ignoring the text's ASCII case. */
+    private static boolean startsWithIgnoringCase(String text, String expected) {
+        if (text.length() < expected.length()) {
+            return false;
+        }
+        for (int i = 0; i < expected.length(); i++) {
+            char c = text.charAt(i);
+            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+            if (lower != expected.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Describes a stream before it is opened. */

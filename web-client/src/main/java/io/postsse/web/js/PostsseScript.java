@@ -2,6 +2,7 @@ package io.postsse.web.js;
 
 import io.postsse.web.CloseReason;
 import io.postsse.web.EventStream;
+import io.postsse.web.StreamError;
 import io.postsse.web.browser.Headers;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSFunctor;
@@ -37,8 +38,8 @@ public final class PostsseScript {
     private static native void install(StreamFunction stream);
 
     private static JSObject stream(String url, JSObject options) {
-        String method = string(options, "method");
-        EventStream.Builder builder = EventStream.request(method == null ? "POST" : method.toUpperCase(), url);
+        String method = upperCaseString(options, "method");
+        EventStream.Builder builder = EventStream.request(method == null ? "POST" : method, url);
         JSArray<JSString> headers = headerPairs(options);
         for (int i = 0; i + 1 < headers.getLength(); i += 2) {
             builder.header(headers.get(i).stringValue(), headers.get(i + 1).stringValue());
@@ -68,19 +69,44 @@ public final class PostsseScript {
         }
         builder.onOpen((status, responseHeaders) -> call(options, "onOpen", openObject(status, responseHeaders)))
                 .onEvent(event -> call(options, "onEvent", eventObject(event.type(), event.data(), event.lastEventId())))
-                .onError(error -> call(options, "onError", errorObject(error.kind().name().toLowerCase(),
+                .onError(error -> call(options, "onError", errorObject(kindName(error.kind()),
                         error.status(), error.message(), error.detail(), error.retrying())))
                 .onClose(reason -> call(options, "onClose", closeObject(reasonName(reason))));
         EventStream stream = builder.open();
         return handle(stream::close);
     }
 
+    // Spelled out rather than lower-casing name(): case mapping would pull the Unicode tables of
+    // TeaVM's class library into the script.
     private static String reasonName(CloseReason reason) {
-        return reason.name().toLowerCase();
+        switch (reason) {
+            case COMPLETED:
+                return "completed";
+            case ABORTED:
+                return "aborted";
+            default:
+                return "failed";
+        }
+    }
+
+    private static String kindName(StreamError.Kind kind) {
+        switch (kind) {
+            case NETWORK:
+                return "network";
+            case HTTP_STATUS:
+                return "http_status";
+            case CONTENT_TYPE:
+                return "content_type";
+            default:
+                return "parser_limit";
+        }
     }
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")
     private static native String string(JSObject options, String key);
+
+    @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v).toUpperCase();")
+    private static native String upperCaseString(JSObject options, String key);
 
     @JSBody(params = {"o", "key"}, script = "return !!o && typeof o[key] === 'string';")
     private static native boolean isString(JSObject options, String key);
