@@ -63,6 +63,7 @@ class WebClientTest {
     private static final Map<String, CountDownLatch> dropNow = new ConcurrentHashMap<>();
     private static final Map<String, Long> droppedAt = new ConcurrentHashMap<>();
     private static final Map<String, Long> reconnectedAt = new ConcurrentHashMap<>();
+    private static final Map<String, CountDownLatch> hiddenNow = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
@@ -134,6 +135,13 @@ class WebClientTest {
                     rest.append(EventEncoder.event(null, String.valueOf(id), id == 3 ? "three" : "again" + id));
                 }
                 write(stream(ctx), rest.toString());
+            });
+            config.routes.post("/hidden", ctx -> {
+                count(ctx);
+                OutputStream out = stream(ctx);
+                write(out, EventEncoder.event(null, "1", "before hiding"));
+                hiddenNow.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
+                write(out, EventEncoder.event(null, "2", "while hidden"));
             });
             config.routes.post("/xss", ctx -> write(stream(ctx), EventEncoder.event(null, "1", XSS)));
         }).start("127.0.0.1", 0);
@@ -287,6 +295,25 @@ class WebClientTest {
             assertEquals(XSS, page.textContent("#out"));
             assertEquals(0, page.locator("#out img, #out script").count());
             assertNull(page.evaluate("() => window.pwned"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void hiddenTabKeepsItsStreamAndSendsNothingAgain(String client) {
+        String key = "hidden-" + client;
+        try (Page page = open()) {
+            stream(page, client, "/hidden?key=" + key, Map.of());
+            page.waitForFunction("() => window.log.includes('event message before hiding #1')", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            // What a browser does when the tab goes to the background.
+            page.evaluate("() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+                    + " Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+                    + " document.dispatchEvent(new Event('visibilitychange')); }");
+            hiddenNow.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
+            assertEquals(List.of("open 200", "event message before hiding #1", "event message while hidden #2",
+                    "close completed"), awaitClose(page));
+            assertEquals(1, calls.get("/hidden?" + key).get(), "hiding the tab must not re-send the request");
         }
     }
 }
