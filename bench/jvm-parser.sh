@@ -12,7 +12,8 @@ JAR=bench/jvm-parser/target/benchmarks.jar
 
 mvn -B -q -Pbench -pl bench/jvm-parser -am package -DskipTests
 "$JAVA" -cp "$JAR" io.postsse.bench.ParserBenchmark > "$RESULTS/jvm-parser-streams.txt"
-"$JAVA" -jar "$JAR" ParserBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s -rf json -rff "$RESULTS/jvm-parser.json"
+"$JAVA" -jar "$JAR" ParserBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s -rf json -rff "$RESULTS/jvm-parser.json" \
+  > "$RESULTS/jvm-parser.log" 2>&1   # JMH's own report; the table below is what matters
 
 python3 - "$RESULTS/jvm-parser-streams.txt" "$RESULTS/jvm-parser.json" <<'PY'
 import json, sys

@@ -36,7 +36,7 @@ declare namespace postsse {
     method?: string;
     /** A plain object, a Headers, or an array of [name, value] pairs. Accept: text/event-stream is always sent. */
     headers?: Record<string, string> | Headers | Array<[string, string]>;
-    /** A string is sent as is (text/plain unless you set Content-Type); anything else as JSON. */
+    /** A string is sent as is, anything else as JSON; both as application/json unless a Content-Type header says otherwise. */
     body?: unknown;
     credentials?: "omit" | "same-origin" | "include";
     /** Reconnects in a row before failing (default 5); only after a mid-stream loss, a 5xx or a 429. */

@@ -19,27 +19,12 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The demo's chat page in real Chromium, against the demo server started in this JVM. */
 class ChatDemoTest {
     private static final double TIMEOUT_MS = 15_000;
 
-    private static Chromium chromium;
-
-    @BeforeAll
-    static void launch() {
-        chromium = Chromium.launch();
-    }
-
-    @AfterAll
-    static void close() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
 
     private static Javalin start(ChatBackend backend) {
         return DemoServer.create(backend).start("127.0.0.1", 0);
@@ -69,7 +54,7 @@ class ChatDemoTest {
         String prompt = "streaming <b>markup</b> & more";
         String expected = String.join("", ReplyGenerator.tokens(prompt));
         Javalin server = start(new OfflineBackend(Duration.ofMillis(30)));
-        try (Page page = chromium.browser.newPage()) {
+        try (Page page = Chromium.newPage()) {
             page.navigate(base(server) + "/");
             // Record every text the reply shows while it streams, before the done event lands.
             page.evaluate("() => {"
@@ -114,7 +99,7 @@ class ChatDemoTest {
             conversations.add(conversation);
             return offline.reply(conversation, sink);
         });
-        try (Page page = chromium.browser.newPage()) {
+        try (Page page = Chromium.newPage()) {
             page.navigate(base(server) + "/");
             ask(page, "first question");
             waitForState(page, "done");
@@ -146,7 +131,7 @@ class ChatDemoTest {
             }
             return new ChatBackend.Completion("stop", Map.of());
         });
-        try (Page page = chromium.browser.newPage()) {
+        try (Page page = Chromium.newPage()) {
             page.navigate(base(server) + "/");
             ask(page, "never-ending");
             page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
@@ -165,7 +150,7 @@ class ChatDemoTest {
     @Test
     void badRequestIsShownInThePage() {
         Javalin server = start(new OfflineBackend(Duration.ofMillis(1)));
-        try (Page page = chromium.browser.newPage()) {
+        try (Page page = Chromium.newPage()) {
             page.navigate(base(server) + "/");
             // A conversation the server refuses: its last message is not the user's.
             page.evaluate("() => { window.fetch = ((fetch) => (url, init) => fetch(url, {...init,"

@@ -2,6 +2,7 @@ package io.postsse.e2e;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +10,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Starts headless Chromium for the tests: the system's {@code /usr/bin/chromium} where there is
- * one (Playwright cannot download its own browser on every machine), else Playwright's own.
+ * Headless Chromium for the tests: the system's {@code /usr/bin/chromium} where there is one
+ * (Playwright cannot download its own browser on every machine), else Playwright's own. One
+ * browser serves the whole test run, each test in pages of its own.
  */
 final class Chromium implements AutoCloseable {
+    private static Chromium shared;
+
+    /** A new page in the run's browser, launched on first use and closed when the JVM exits. */
+    static synchronized Page newPage() {
+        if (shared == null) {
+            shared = launch();
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+        }
+        return shared.browser.newPage();
+    }
+
     private static final Path SYSTEM_CHROMIUM = Path.of("/usr/bin/chromium");
 
     final Playwright playwright;
@@ -23,7 +36,7 @@ final class Chromium implements AutoCloseable {
         this.browser = browser;
     }
 
-    static Chromium launch() {
+    private static Chromium launch() {
         boolean system = Files.isExecutable(SYSTEM_CHROMIUM);
         Playwright.CreateOptions createOptions = new Playwright.CreateOptions();
         if (system) {

@@ -15,7 +15,7 @@ class InspectorTest {
     @Test
     void listsEachEventOfTheChatEndpointAsARow() {
         Javalin server = DemoServer.create(Duration.ofMillis(5)).start("127.0.0.1", 0);
-        try (Chromium chromium = Chromium.launch(); Page page = chromium.browser.newPage()) {
+        try (Page page = Chromium.newPage()) {
             page.navigate("http://127.0.0.1:" + server.port() + "/inspector.html");
             page.fill("#body", "{\"prompt\": \"inspect <i>this</i>\"}");
             page.click("#send");

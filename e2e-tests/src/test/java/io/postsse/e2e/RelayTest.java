@@ -13,31 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The chat relaying an OpenAI-compatible server written here, all on real HTTP, in Chromium. */
 class RelayTest {
-    private static Chromium chromium;
-
-    @BeforeAll
-    static void launch() {
-        chromium = Chromium.launch();
-    }
-
-    @AfterAll
-    static void close() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
 
     /** Runs one question through the page against the fake upstream. */
     private static void withChat(FakeOpenAi upstream, PageCheck check) throws Exception {
         Javalin server = DemoServer.create(new OpenAiRelay(upstream.baseUrl(), "test-key", "fake-model"))
                 .start("127.0.0.1", 0);
-        try (Page page = chromium.browser.newPage()) {
+        try (Page page = Chromium.newPage()) {
             page.navigate("http://127.0.0.1:" + server.port() + "/");
             check.run(page);
         } finally {

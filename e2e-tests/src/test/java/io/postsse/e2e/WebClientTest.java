@@ -55,7 +55,6 @@ class WebClientTest {
             + "</script></body></html>";
 
     private static Javalin server;
-    private static Chromium chromium;
     private static String baseUrl;
     private static final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private static final Map<String, String> lastEventIds = new ConcurrentHashMap<>();
@@ -146,14 +145,10 @@ class WebClientTest {
             config.routes.post("/xss", ctx -> write(stream(ctx), EventEncoder.event(null, "1", XSS)));
         }).start("127.0.0.1", 0);
         baseUrl = "http://127.0.0.1:" + server.port();
-        chromium = Chromium.launch();
     }
 
     @AfterAll
     static void stop() {
-        if (chromium != null) {
-            chromium.close();
-        }
         if (server != null) {
             server.stop();
         }
@@ -176,7 +171,7 @@ class WebClientTest {
     }
 
     private static Page open() {
-        Page page = chromium.browser.newPage();
+        Page page = Chromium.newPage();
         page.navigate(baseUrl + "/client-test.html");
         page.waitForFunction("() => window.javaClient && window.postsse && window.jsClient", null,
                 new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));

@@ -46,7 +46,9 @@ public final class PostsseScript {
         }
         String body = body(options);
         if (body != null) {
-            builder.body(body, isString(options, "body") ? "text/plain;charset=UTF-8" : "application/json");
+            // A string is most often JSON.stringify's output: sent as is, and labelled JSON unless the
+            // caller's headers say otherwise.
+            builder.body(body, "application/json");
         }
         String credentials = string(options, "credentials");
         if (credentials != null) {
@@ -107,9 +109,6 @@ public final class PostsseScript {
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v).toUpperCase();")
     private static native String upperCaseString(JSObject options, String key);
-
-    @JSBody(params = {"o", "key"}, script = "return !!o && typeof o[key] === 'string';")
-    private static native boolean isString(JSObject options, String key);
 
     @JSBody(params = {"o", "key"}, script = "return !!o && typeof o[key] === 'number' && isFinite(o[key]);")
     private static native boolean isNumber(JSObject options, String key);
