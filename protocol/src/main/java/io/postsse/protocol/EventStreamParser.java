@@ -22,6 +22,7 @@ public final class EventStreamParser {
     private final EventHandler handler;
     private final int maxLineLength;
     private final int maxDataLength;
+    private final CharSearch search;
 
     /** A line begun in an earlier chunk and not yet ended. */
     private final StringBuilder partialLine = new StringBuilder();
@@ -49,8 +50,18 @@ public final class EventStreamParser {
      * @param maxDataLength the most data one event may carry, in characters (line feeds included)
      */
     public EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength) {
+        this(handler, maxLineLength, maxDataLength, CharSearch.STRING_INDEX_OF);
+    }
+
+    /**
+     * @param search how to find the next line end in a chunk; see {@link CharSearch}
+     */
+    public EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search) {
         if (handler == null) {
             throw new NullPointerException("handler");
+        }
+        if (search == null) {
+            throw new NullPointerException("search");
         }
         if (maxLineLength < 1 || maxDataLength < 1) {
             throw new IllegalArgumentException("limits must be positive");
@@ -58,6 +69,7 @@ public final class EventStreamParser {
         this.handler = handler;
         this.maxLineLength = maxLineLength;
         this.maxDataLength = maxDataLength;
+        this.search = search;
     }
 
     /**
@@ -78,20 +90,20 @@ public final class EventStreamParser {
                 position = 1;
             }
         }
-        // Where the next LF and CR are, found with String.indexOf (vectorised on the JVM) and
-        // searched for again only once passed.
+        // Where the next LF and CR are, found with the platform's fastest search (String.indexOf,
+        // vectorised on the JVM) and searched for again only once passed.
         int nextLf = -1;
         int nextCr = -1;
         while (position < length) {
             int lineStart = position;
             if (nextLf < position) {
-                nextLf = chunk.indexOf('\n', position);
+                nextLf = search.indexOf(chunk, '\n', position);
                 if (nextLf < 0) {
                     nextLf = length;
                 }
             }
             if (nextCr < position) {
-                nextCr = chunk.indexOf('\r', position);
+                nextCr = search.indexOf(chunk, '\r', position);
                 if (nextCr < 0) {
                     nextCr = length;
                 }

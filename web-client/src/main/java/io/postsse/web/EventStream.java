@@ -127,7 +127,7 @@ public final class EventStream {
             public void onRetry(long millis) {
                 serverRetryMillis = millis;
             }
-        }, request.maxLength, request.maxLength);
+        }, request.maxLength, request.maxLength, NativeSearch.INSTANCE);
         RequestInit init = RequestInit.create();
         init.setMethod(request.method);
         Headers headers = new Headers();
