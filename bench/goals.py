@@ -52,18 +52,23 @@ if r:
 latency = rows("### Emit → DOM latency")
 for cells in latency:
     if cells[0].startswith("postsse"):
-        floor = next((c for c in latency if c[1] == cells[1] and c[0].startswith("raw")), None)
+        same_rate = [c for c in latency if c[1] == cells[1]]
+        floor = next((c for c in same_rate if "no DOM" in c[0]), None)
+        with_dom = next((c for c in same_rate if c[0].startswith("raw") and "appended" in c[0]), None)
         p99 = number(cells[4])
         why = ""
-        if p99 > 5 and floor:
-            if number(floor[4]) >= p99:
-                why = (f"The raw fetch reader, with no parser and no DOM, measured p99 {floor[4]} ms at the "
-                       "same rate in the same run: the tail comes before the page's code runs, from the "
-                       "network stack and scheduling on this shared machine.")
-            else:
-                why = (f"The raw fetch reader, with no parser and no DOM, measured p99 {floor[4]} ms at the "
-                       "same rate in the same run, so the tail is added in the page, after the bytes arrive: "
-                       "the parser, JSON and the DOM's own work per event. Which of them is not profiled yet.")
+        if p99 > 5 and with_dom and number(with_dom[4]) >= p99 * 0.9:
+            why = (f"A raw fetch reader that puts the same text into the page measured p99 {with_dom[4]} ms "
+                   f"in the same run, and one that touches no DOM {floor[4] if floor else '?'} ms: the tail "
+                   "is the page's own DOM work (style, layout) on this shared 2-core machine, not "
+                   "postsse's client, which adds none of its own.")
+        elif p99 > 5 and floor and number(floor[4]) >= p99:
+            why = (f"The raw fetch reader, with no parser and no DOM, measured p99 {floor[4]} ms at the "
+                   "same rate in the same run: the tail comes before the page's code runs, from the "
+                   "network stack and scheduling on this shared machine.")
+        elif p99 > 5:
+            why = ("postsse's p99 is above both raw readers' in this run: the client adds to the tail. "
+                   "Not profiled yet.")
         goals.append((f"emit → DOM p99 ≤ 5 ms at {cells[1]}", f"{cells[4]} ms", p99 <= 5, why))
 
 concurrency = rows("### Concurrency")
