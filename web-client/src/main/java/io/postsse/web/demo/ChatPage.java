@@ -2,10 +2,11 @@ package io.postsse.web.demo;
 
 import io.postsse.web.CloseReason;
 import io.postsse.web.EventStream;
-import io.postsse.web.Json;
 import io.postsse.web.StreamError;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSObject;
 import org.teavm.jso.JSProperty;
@@ -47,23 +48,13 @@ public final class ChatPage {
         static native String describe(String json);
     }
 
-    /** One finished turn of the conversation, as the server wants it back. */
-    private static final class Message {
-        final String role;
-        final String content;
-
-        Message(String role, String content) {
-            this.role = role;
-            this.content = content;
-        }
-    }
-
     private final HTMLTextAreaElement prompt = (HTMLTextAreaElement) Page.byId("prompt");
     private final HTMLButtonElement send = (HTMLButtonElement) Page.byId("send");
     private final HTMLButtonElement stop = (HTMLButtonElement) Page.byId("stop");
     private final HTMLElement conversation = Page.byId("conversation");
     private final HTMLElement status = Page.byId("status");
-    private final List<Message> history = new ArrayList<>();
+    /** The finished turns, as the server wants them back: {@code {"role": …, "content": …}}. */
+    private final List<Map<String, String>> history = new ArrayList<>();
     private EventStream stream;
 
     public static void main(String[] args) {
@@ -141,23 +132,26 @@ public final class ChatPage {
             reply.setState("done"); // the stream ended without a done event
         }
         if (!"error".equals(reply.state())) {
-            history.add(new Message("user", question));
-            history.add(new Message("assistant", replyText));
+            history.add(message("user", question));
+            history.add(message("assistant", replyText));
         }
         status.setTextContent("error".equals(reply.state()) ? "The reply failed." : "Ready.");
         prompt.focus();
     }
 
-    private String requestBody(String question) {
-        StringBuilder json = new StringBuilder("{\"messages\":[");
-        for (Message message : history) {
-            appendMessage(json, message.role, message.content).append(',');
-        }
-        return appendMessage(json, "user", question).append("]}").toString();
+    private Map<String, Object> requestBody(String question) {
+        List<Map<String, String>> messages = new ArrayList<>(history);
+        messages.add(message("user", question));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("messages", messages);
+        return body;
     }
 
-    private static StringBuilder appendMessage(StringBuilder json, String role, String content) {
-        return json.append("{\"role\":").append(Json.quote(role)).append(",\"content\":").append(Json.quote(content)).append('}');
+    private static Map<String, String> message(String role, String content) {
+        Map<String, String> message = new LinkedHashMap<>();
+        message.put("role", role);
+        message.put("content", content);
+        return message;
     }
 
     private static String describe(StreamError error) {
