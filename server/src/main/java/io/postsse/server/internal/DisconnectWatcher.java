@@ -32,15 +32,30 @@ final class DisconnectWatcher {
      * is noticed at the next write or heartbeat).
      */
     static boolean watch(HttpServletRequest request, BooleanSupplier streaming, Runnable onClosed) {
-        EndPoint endPoint;
-        try {
-            endPoint = ServletContextRequest.getServletContextRequest(request)
-                    .getConnectionMetaData().getConnection().getEndPoint();
-        } catch (RuntimeException e) {
-            LOG.debug("Cannot reach the connection's endpoint; disconnects are noticed on write", e);
+        EndPoint endPoint = endPoint(request);
+        if (endPoint == null) {
+            LOG.debug("Cannot reach the connection's endpoint; disconnects are noticed on write");
             return false;
         }
         return arm(endPoint, streaming, onClosed);
+    }
+
+    /** Breaks the request's connection, so that a write blocked on a client that never reads fails. */
+    static void abort(HttpServletRequest request) {
+        EndPoint endPoint = endPoint(request);
+        if (endPoint != null) {
+            endPoint.close();
+        }
+    }
+
+    /** The Jetty endpoint under the servlet request, or null where there is none to reach. */
+    private static EndPoint endPoint(HttpServletRequest request) {
+        try {
+            return ServletContextRequest.getServletContextRequest(request)
+                    .getConnectionMetaData().getConnection().getEndPoint();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static boolean arm(EndPoint endPoint, BooleanSupplier streaming, Runnable onClosed) {

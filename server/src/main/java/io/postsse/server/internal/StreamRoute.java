@@ -19,7 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -206,7 +205,7 @@ public final class StreamRoute<T> {
         String streamId = UUID.randomUUID().toString();
         SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, ctx.jsonMapper(),
                 settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
-                () -> abortConnection(ctx));
+                () -> DisconnectWatcher.abort(ctx.req()));
         response.setStatus(200);
         response.setContentType("text/event-stream; charset=utf-8");
         response.setHeader("Cache-Control", "no-cache");
@@ -236,14 +235,5 @@ public final class StreamRoute<T> {
         }
         LOG.info("Stream {} {} after {} ms, {} events", streamId, outcome.label,
                 (System.nanoTime() - started) / 1_000_000, stream.eventCount());
-    }
-
-    private static void abortConnection(Context ctx) {
-        try {
-            ServletContextRequest.getServletContextRequest(ctx.req())
-                    .getConnectionMetaData().getConnection().getEndPoint().close();
-        } catch (RuntimeException e) {
-            LOG.debug("Could not abort the connection", e);
-        }
     }
 }
