@@ -123,12 +123,11 @@ public final class StreamRun implements Runnable, EventStreamCall {
             if (isCancelled()) {
                 return CloseReason.CANCELLED;
             }
-            EventStreamException failure;
             HttpResponse<InputStream> response;
             try {
                 response = send(parser.lastEventId());
             } catch (IOException e) {
-                failure = new EventStreamException(EventStreamException.Kind.NETWORK, 0,
+                EventStreamException failure = new EventStreamException(EventStreamException.Kind.NETWORK, 0,
                         "could not connect to " + request.uri() + ": " + e, "", e);
                 if (isCancelled()) {
                     return CloseReason.CANCELLED;
@@ -153,8 +152,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
                 return CloseReason.COMPLETED;
             }
             if (status < 200 || status > 299) {
-                String text = readExcerpt(response.body());
-                failure = httpError(status, response.headers(), text);
+                EventStreamException failure = httpError(status, response.headers(), readExcerpt(response.body()));
                 boolean retryable = status == 429 || status >= 500;
                 failuresInARow++;
                 if (!retryable || failuresInARow > request.maxRetries()) {
