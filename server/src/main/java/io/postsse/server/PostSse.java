@@ -77,7 +77,8 @@ public final class PostSse {
     private void register(JavalinConfig config) {
         ExecutorService producers = ProducerExecutors.create(producerThreads);
         StreamRoute.Settings settings = new StreamRoute.Settings(heartbeat, maxBodyBytes, maxBufferedBytes,
-                sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers);
+                sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,
+                ProducerExecutors.virtualThreads() ? producers : null);
         for (StreamRoute.Definition<?> definition : routes) {
             StreamRoute<?> route = new StreamRoute<>(definition, settings);
             config.routes.post(definition.path(), route::handle);

@@ -12,8 +12,13 @@ public final class ProducerExecutors {
     private ProducerExecutors() {
     }
 
+    /** Whether this JVM has virtual threads, so that each producer and each stream's writer gets one. */
+    public static boolean virtualThreads() {
+        return Runtime.version().feature() >= 21;
+    }
+
     public static ExecutorService create(int platformThreads) {
-        if (Runtime.version().feature() >= 21) {
+        if (virtualThreads()) {
             try {
                 // Looked up reflectively: the code compiles for Java 17, where the method is absent.
                 Method factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");

@@ -7,7 +7,6 @@ import io.postsse.server.EventProducer;
 import io.postsse.server.OutboundEvent;
 import io.postsse.server.StreamClosedException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -345,8 +344,14 @@ final class SseStream implements EventEmitter {
 
     // ---- the writer ----
 
+    /** Where the writer sends frames: each call writes the bytes and flushes them to the client. */
+    @FunctionalInterface
+    interface FrameWriter {
+        void write(byte[] frames) throws IOException;
+    }
+
     /** Writes frames, and heartbeats while none come, until the stream ends; returns how it ended. */
-    Outcome writeUntilEnd(OutputStream out) {
+    Outcome writeUntilEnd(FrameWriter out) {
         Outcome outcome = writeLoop(out);
         lock.lock();
         try {
@@ -357,7 +362,7 @@ final class SseStream implements EventEmitter {
         return outcome;
     }
 
-    private Outcome writeLoop(OutputStream out) {
+    private Outcome writeLoop(FrameWriter out) {
         List<byte[]> batch = new ArrayList<>();
         long lastWrite = System.nanoTime();
         while (true) {
@@ -396,10 +401,7 @@ final class SseStream implements EventEmitter {
                 lock.unlock();
             }
             try {
-                for (byte[] frame : batch) {
-                    out.write(frame);
-                }
-                out.flush();
+                out.write(batch.size() == 1 ? batch.get(0) : join(batch));
             } catch (IOException e) {
                 cancel(Outcome.CANCELLED);
                 lock.lock();
@@ -412,5 +414,20 @@ final class SseStream implements EventEmitter {
             batch.clear();
             lastWrite = System.nanoTime();
         }
+    }
+
+    /** The frames of a batch as one array, written at once. */
+    private static byte[] join(List<byte[]> frames) {
+        int length = 0;
+        for (byte[] frame : frames) {
+            length += frame.length;
+        }
+        byte[] joined = new byte[length];
+        int at = 0;
+        for (byte[] frame : frames) {
+            System.arraycopy(frame, 0, joined, at, frame.length);
+            at += frame.length;
+        }
+        return joined;
     }
 }

@@ -11,14 +11,17 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,14 +31,18 @@ public final class StreamRoute<T> {
     public record Definition<T>(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer) {
     }
 
-    /** Settings shared by all routes of one install. */
+    /**
+     * Settings shared by all routes of one install. {@code writers} runs each stream's writer on a
+     * thread of its own, so that the request's thread, with its deep stack and thread-locals, is
+     * let go while the stream lasts; null: the writer runs on the request's thread.
+     */
     public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
-            Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers,
+            Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, ExecutorService writers,
             Set<SseStream> activeStreams) {
         public Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
-                Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers) {
+                Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, ExecutorService writers) {
             this(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials, producers,
-                    ConcurrentHashMap.newKeySet());
+                    writers, ConcurrentHashMap.newKeySet());
         }
     }
 
@@ -217,23 +224,65 @@ public final class StreamRoute<T> {
         long started = System.nanoTime();
         LOG.info("Stream {} started: POST {}", streamId, ctx.path());
         settings.activeStreams().add(stream);
-        SseStream.Outcome outcome;
         try {
             out.flush(); // commit the headers now, so the client knows the stream is open
-            DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
-            try {
-                settings.producers().execute(() -> stream.runProducer(definition.producer(), request));
-            } catch (RejectedExecutionException e) {
-                stream.cancel(SseStream.Outcome.FAILED);
-            }
-            outcome = stream.writeUntilEnd(out);
         } catch (IOException e) {
             stream.clientGone();
-            outcome = SseStream.Outcome.CANCELLED;
-        } finally {
-            settings.activeStreams().remove(stream);
+            end(stream, SseStream.Outcome.CANCELLED, started);
+            return;
         }
-        LOG.info("Stream {} {} after {} ms, {} events", streamId, outcome.label,
+        DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
+        try {
+            settings.producers().execute(() -> stream.runProducer(definition.producer(), request));
+        } catch (RejectedExecutionException e) {
+            stream.cancel(SseStream.Outcome.FAILED);
+        }
+        ExecutorService writers = settings.writers();
+        if (writers == null) {
+            write(stream, out, started);
+            return;
+        }
+        ctx.future(() -> {
+            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+            try {
+                return CompletableFuture.runAsync(() -> write(stream, out, started), writers);
+            } catch (RejectedExecutionException e) { // the server is stopping
+                stream.cancel(SseStream.Outcome.CANCELLED);
+                end(stream, SseStream.Outcome.CANCELLED, started);
+                return CompletableFuture.completedFuture(null);
+            }
+        });
+    }
+
+    /** Runs the stream's writer until the stream ends. */
+    private void write(SseStream stream, OutputStream out, long started) {
+        SseStream.Outcome outcome = SseStream.Outcome.CANCELLED;
+        try {
+            outcome = stream.writeUntilEnd(frameWriter(out));
+        } finally {
+            end(stream, outcome, started);
+        }
+    }
+
+    private void end(SseStream stream, SseStream.Outcome outcome, long started) {
+        settings.activeStreams().remove(stream);
+        LOG.info("Stream {} {} after {} ms, {} events", stream.streamId(), outcome.label,
                 (System.nanoTime() - started) / 1_000_000, stream.eventCount());
+    }
+
+    /**
+     * Writes and flushes each batch of frames. On Jetty the batch goes to the connection as one
+     * buffer, never through the response's aggregation buffer (32 KiB by default), which a long
+     * stream would otherwise hold for its whole life although every batch is flushed at once.
+     */
+    private static SseStream.FrameWriter frameWriter(OutputStream out) {
+        if (out instanceof HttpOutput) {
+            HttpOutput jetty = (HttpOutput) out;
+            return frames -> jetty.write(ByteBuffer.wrap(frames));
+        }
+        return frames -> {
+            out.write(frames);
+            out.flush();
+        };
     }
 }
