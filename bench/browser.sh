@@ -2,10 +2,12 @@
 # Browser clients side by side: throughput (small and large events), emit -> DOM latency, and
 # script sizes. postsse (Java API via TeaVM, and postsse.js) against eventsource-parser,
 # @microsoft/fetch-event-source, the native EventSource and a raw fetch reader (the ceiling).
-# Usage: bench/browser.sh [rounds]      Needs Node.js and npm (for the peers) and Chromium.
+# Usage: bench/browser.sh [rounds] [all|throughput|latency]
+# Needs Node.js and npm (for the peers) and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-5}"
+parts="${2:-all}"
 js=bench/browser/js
 (cd "$js" && npm install --silent --no-audit --no-fund >/dev/null 2>&1)
 mkdir -p "$js/dist"
@@ -19,7 +21,7 @@ mvn -B -q -Pbench -pl bench/browser -am package dependency:build-classpath -Dski
   -Dmdep.outputFile="$PWD/bench/browser/target/classpath" >/dev/null
 java=java
 [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-"$java" -Drounds="$rounds" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+"$java" -Drounds="$rounds" -Dparts="$parts" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "bench/browser/target/classes:$(cat bench/browser/target/classpath)" \
   io.postsse.bench.browser.BrowserBench "$js/dist"
 

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,8 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The browser benchmark: one loopback server, one headless Chromium, and each client reading the
  * very same bytes in interleaved rounds. Prints Markdown tables.
  *
- * <p>Argument: the folder holding the bundled peers ({@code peers.js}). Run by
- * {@code bench/browser.sh}.
+ * <p>Argument: the folder holding the bundled peers ({@code peers.js}). System properties:
+ * {@code rounds} (default 5) and {@code parts}: {@code all}, {@code throughput} or {@code latency}.
+ * Run by {@code bench/browser.sh}.
  */
 public final class BrowserBench {
     /** One client's reading of one stream: how long, and how many events (characters for the ceiling). */
@@ -58,11 +60,14 @@ public final class BrowserBench {
         Path systemChromium = Path.of("/usr/bin/chromium");
         boolean system = Files.isExecutable(systemChromium);
         Playwright.CreateOptions createOptions = new Playwright.CreateOptions();
-        BrowserType.LaunchOptions launch = new BrowserType.LaunchOptions().setHeadless(true);
+        // --expose-gc gives the page gc(), so that each latency run starts from a collected heap.
+        BrowserType.LaunchOptions launch = new BrowserType.LaunchOptions().setHeadless(true)
+                .setArgs(List.of("--js-flags=--expose-gc"));
         if (system) {
             createOptions.setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"));
-            launch.setExecutablePath(systemChromium).setArgs(List.of("--no-sandbox", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"));
+            launch.setExecutablePath(systemChromium).setArgs(List.of("--js-flags=--expose-gc", "--no-sandbox",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                    "--disable-quic"));
         }
         try (Playwright playwright = Playwright.create(createOptions); Browser browser = playwright.chromium().launch(launch)) {
             Page page = browser.newPage();
@@ -76,9 +81,14 @@ public final class BrowserBench {
             System.out.println("Chromium " + browser.version() + ", " + Runtime.version() + ", "
                     + Instant.now().toString().substring(0, 10) + ", medians of " + rounds + " interleaved rounds");
             System.out.println();
-            throughput(page, clients, base, 200_000, 0, rounds);
-            throughput(page, clients, base, 2_000, 65_536, rounds);
-            latency(page, base);
+            String parts = System.getProperty("parts", "all");
+            if (!parts.equals("latency")) {
+                throughput(page, clients, base, 200_000, 0, rounds);
+                throughput(page, clients, base, 2_000, 65_536, rounds);
+            }
+            if (!parts.equals("throughput")) {
+                latency(page, browser, base, rounds);
+            }
         } finally {
             server.stop();
         }
@@ -124,24 +134,100 @@ public final class BrowserBench {
         return new Run(result.get(0).doubleValue(), result.get(1).longValue());
     }
 
-    private static void latency(Page page, String base) {
+    /** The latency runners of bench.html, in the order of the table, with their labels. */
+    private static final Map<String, String> LATENCY_CLIENTS = new LinkedHashMap<>();
+
+    static {
+        LATENCY_CLIENTS.put("postsseJavaLatency", "postsse, Java API, a line appended to the page");
+        LATENCY_CLIENTS.put("rawFetchDomLatency", "raw fetch reader, a regex, a line appended to the page");
+        LATENCY_CLIENTS.put("postsseJavaNoDomLatency", "postsse, Java API, parsed and dispatched, no DOM");
+        LATENCY_CLIENTS.put("rawFetchLatency", "raw fetch reader, no parser, no DOM (floor)");
+    }
+
+    /** One latency run: per event, in arrival order, its delay and its arrival as performance.now(), in ms. */
+    private record LatencyRun(List<Double> delays, List<Double> arrivals) {
+    }
+
+    /**
+     * Every latency client at each rate, in interleaved rounds whose order rotates, each run after a
+     * full garbage collection so that none inherits another's garbage; the delays of all rounds are
+     * pooled. Then one more postsse run at the high rate, traced, to say where its slowest events waited.
+     */
+    private static void latency(Page page, Browser browser, String base, int rounds) {
+        List<String> clients = new ArrayList<>(LATENCY_CLIENTS.keySet());
         System.out.println("### Emit → DOM latency: from the server's send time to the event's text in the page");
+        System.out.println();
+        System.out.println("Each event's text, followed by a line break, is appended to the page as it arrives;"
+                + " delays of " + rounds + " interleaved rounds pooled, a full garbage collection before each run.");
         System.out.println();
         System.out.println("| client | rate | events | p50 ms | p99 ms | max ms |");
         System.out.println("|---|---|---|---|---|---|");
         for (String rate : List.of("10", "1000")) {
-            for (String client : List.of("postsseJavaLatency", "rawFetchDomLatency", "rawFetchLatency")) {
-                @SuppressWarnings("unchecked")
-                List<Number> delays = (List<Number>) page.evaluate("([client, url]) => bench[client](url)",
-                        List.of(client, base + "/paced-" + rate));
-                double[] sorted = delays.stream().mapToDouble(Number::doubleValue).sorted().toArray();
-                System.out.printf(Locale.ROOT, "| %s | %s/s | %d | %.2f | %.2f | %.2f |%n",
-                        client.equals("rawFetchLatency") ? "raw fetch reader, no parser, no DOM (floor)"
-                                : client.equals("rawFetchDomLatency") ? "raw fetch reader, a regex, text appended to the page"
-                                : "postsse, Java API, text appended to the page",
+            Map<String, List<Double>> delays = new LinkedHashMap<>();
+            clients.forEach(client -> delays.put(client, new ArrayList<>()));
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < clients.size(); i++) {
+                    String client = clients.get((i + round) % clients.size());
+                    delays.get(client).addAll(latencyRun(page, client, base + "/paced-" + rate).delays());
+                }
+            }
+            for (String client : clients) {
+                double[] sorted = delays.get(client).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                System.out.printf(Locale.ROOT, "| %s | %s/s | %d | %.2f | %.2f | %.2f |%n", LATENCY_CLIENTS.get(client),
                         rate, sorted.length, percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1]);
             }
         }
+        System.out.println();
+        slowestEventsProfile(page, browser, base + "/paced-1000");
+    }
+
+    private static LatencyRun latencyRun(Page page, String client, String url) {
+        page.evaluate("() => gc()");
+        @SuppressWarnings("unchecked")
+        Map<String, List<Number>> run = (Map<String, List<Number>>) page.evaluate(
+                "([client, url]) => bench.latency(client, url)", List.of(client, url));
+        return new LatencyRun(run.get("delays").stream().map(Number::doubleValue).toList(),
+                run.get("arrivals").stream().map(Number::doubleValue).toList());
+    }
+
+    /**
+     * Traces one postsse run at 1,000 events/s and prints, for its slowest 1% of events, what the
+     * page's main thread was doing while they waited: sampled every 0.1 ms over each one's wait,
+     * from its server send time to its text in the page.
+     */
+    private static void slowestEventsProfile(Page page, Browser browser, String url) {
+        page.evaluate("() => gc()");
+        browser.startTracing(page, new Browser.StartTracingOptions().setCategories(List.of(
+                "toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing")));
+        LatencyRun run = latencyRun(page, "postsseJavaLatency", url);
+        double markAt = ((Number) page.evaluate("() => performance.mark('postsse-trace-sync').startTime")).doubleValue();
+        byte[] trace = browser.stopTracing();
+        MainThreadTrace mainThread = MainThreadTrace.parse(trace, "postsse-trace-sync", markAt);
+        Integer[] slowest = new Integer[run.delays().size()];
+        for (int i = 0; i < slowest.length; i++) {
+            slowest[i] = i;
+        }
+        Arrays.sort(slowest, (x, y) -> Double.compare(run.delays().get(y), run.delays().get(x)));
+        int tail = Math.max(1, slowest.length / 100);
+        Map<String, Double> waited = new LinkedHashMap<>();
+        double total = 0;
+        for (int k = 0; k < tail; k++) {
+            int event = slowest[k];
+            double end = run.arrivals().get(event);
+            for (double at = end - run.delays().get(event); at < end; at += 0.1) {
+                waited.merge(mainThread.activityAt(at), 0.1, Double::sum);
+                total += 0.1;
+            }
+        }
+        double[] sorted = run.delays().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf(Locale.ROOT, "### Where postsse's slowest events waited: the page's main thread during the"
+                + " slowest 1%% (%d events, from %.2f ms) of one traced run at 1000/s%n%n", tail, sorted[sorted.length - tail]);
+        System.out.println("| the main thread was | share of their wait | ms per slow event |");
+        System.out.println("|---|---|---|");
+        double totalWait = total;
+        waited.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(entry ->
+                System.out.printf(Locale.ROOT, "| %s | %.0f%% | %.2f |%n", entry.getKey(),
+                        100 * entry.getValue() / totalWait, entry.getValue() / tail));
         System.out.println();
     }
 

@@ -10,7 +10,8 @@ import org.teavm.jso.dom.html.HTMLElement;
 /**
  * The benchmark page's use of postsse's Java API, compiled by TeaVM: installs
  * {@code window.postsseJavaBench} (count events) and {@code window.postsseJavaLatency} (put each
- * event's text into the page and note how long after its send time it got there).
+ * event's text into the page as a line, or nowhere when the target is null, then pass on its send
+ * time).
  */
 public final class JavaClientBench {
     @JSFunctor
@@ -23,14 +24,20 @@ public final class JavaClientBench {
         void run(String url, ThroughputDone done);
     }
 
+    /** Told each event's server send time, in epoch ms, once its text is in the page. */
+    @JSFunctor
+    interface LatencyNote extends JSObject {
+        void sentAt(double epochMillis);
+    }
+
     @JSFunctor
     interface LatencyDone extends JSObject {
-        void done(JSObject delays);
+        void done();
     }
 
     @JSFunctor
     interface LatencyRunner extends JSObject {
-        void run(String url, HTMLElement out, LatencyDone done);
+        void run(String url, HTMLElement out, LatencyNote note, LatencyDone done);
     }
 
     private JavaClientBench() {
@@ -47,33 +54,23 @@ public final class JavaClientBench {
                     .open();
         });
         HTMLDocument document = HTMLDocument.current();
-        installLatency((url, out, done) -> {
-            JSObject delays = newArray();
-            EventStream.post(url)
-                    .jsonBody("{}")
-                    .onEvent(event -> {
-                        out.appendChild(document.createTextNode(event.data()));
-                        push(delays, epochMillis() - sentAt(event.data()));
-                    })
-                    .onClose(reason -> done.done(delays))
-                    .open();
-        });
+        installLatency((url, out, note, done) -> EventStream.post(url)
+                .jsonBody("{}")
+                .onEvent(event -> {
+                    if (out != null) {
+                        out.appendChild(document.createTextNode(event.data() + "\n"));
+                    }
+                    note.sentAt(sentAt(event.data()));
+                })
+                .onClose(reason -> done.done())
+                .open());
     }
 
     @JSBody(script = "return performance.now();")
     private static native double now();
 
-    @JSBody(script = "return performance.timeOrigin + performance.now();")
-    private static native double epochMillis();
-
     @JSBody(params = "json", script = "return JSON.parse(json).t;")
     private static native double sentAt(String json);
-
-    @JSBody(script = "return [];")
-    private static native JSObject newArray();
-
-    @JSBody(params = {"array", "value"}, script = "array.push(value);")
-    private static native void push(JSObject array, double value);
 
     @JSBody(params = "runner", script = "window.postsseJavaBench = runner;")
     private static native void installThroughput(ThroughputRunner runner);
