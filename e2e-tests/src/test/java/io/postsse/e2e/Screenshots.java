@@ -3,7 +3,7 @@ package io.postsse.e2e;
 import com.microsoft.playwright.Page;
 import java.nio.file.Path;
 
-/** Saves the README's screenshots, when the build says where (see the module's pom). */
+/** Saves the pages the README shows, where the build says (see the module's pom). */
 final class Screenshots {
     private Screenshots() {
     }
