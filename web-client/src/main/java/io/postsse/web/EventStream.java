@@ -8,15 +8,14 @@ import io.postsse.web.browser.AbortController;
 import io.postsse.web.browser.Fetch;
 import io.postsse.web.browser.Headers;
 import io.postsse.web.browser.JsError;
+import io.postsse.web.browser.Promise;
 import io.postsse.web.browser.ReadableStreamDefaultReader;
 import io.postsse.web.browser.RequestInit;
 import io.postsse.web.browser.Response;
 import io.postsse.web.browser.TextDecoderStream;
 import io.postsse.web.browser.TextReadResult;
-import java.util.HashMap;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.browser.Window;
-import java.util.Map;
 
 /**
  * A Server-Sent Events stream read with {@code fetch}, so that the request may be a POST with a
@@ -40,6 +39,11 @@ import java.util.Map;
  * {@link CloseReason#FAILED}. A stream that ends normally is {@link CloseReason#COMPLETED} and never
  * re-sent; a 4xx or a wrong content type fails at once; a 204 completes with no events. Nothing
  * watches the page's visibility, so a hidden tab keeps its stream.
+ *
+ * <p>This class is most of {@code postsse.js}, and TeaVM compiles whatever it touches of the Java
+ * class library into the script: hence no {@code HashMap}, no {@code long} arithmetic (emulated
+ * with {@code BigInt}), no number parsing or formatting from {@code java.lang}, and promise
+ * callbacks typed as JavaScript objects (see {@link Promise}).
  */
 public final class EventStream {
     /** Receives events. */
@@ -63,6 +67,8 @@ public final class EventStream {
     }
 
     private static final int ERROR_BODY_EXCERPT = 200;
+    /** The longest delay {@code setTimeout} takes: a longer one overflows and fires at once. */
+    private static final double MAX_TIMEOUT_MILLIS = Integer.MAX_VALUE;
 
     private final Builder request;
     private AbortController abortController;
@@ -71,9 +77,16 @@ public final class EventStream {
     private boolean closed;
     /** Connection attempts that failed since the last event arrived. */
     private int failures;
-    private long serverRetryMillis = -1;
+    /** The server's {@code retry:} in milliseconds, or -1 when it sent none. */
+    private double serverRetryMillis = -1;
     private String lastEventId = "";
     private int retryTimer = -1;
+    /**
+     * The reader loop's callbacks, made once rather than per chunk. A rejection means the connection
+     * failed mid-stream: the one case, with 5xx and 429, worth a reconnect.
+     */
+    private final Promise.Fulfilled<TextReadResult> onRead = this::onChunk;
+    private final Promise.Rejected onReadFailure = error -> failOrRetry(networkError(error), true, -1);
 
     private EventStream(Builder request) {
         this.request = request;
@@ -134,16 +147,16 @@ public final class EventStream {
         headers.append("Accept", "text/event-stream");
         if (request.body != null) {
             boolean contentTypeGiven = false;
-            for (String name : request.headers.keySet()) {
-                contentTypeGiven |= name.length() == 12 && startsWithIgnoringCase(name, "content-type");
+            for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
+                contentTypeGiven |= header.name.length() == 12 && startsWithIgnoringCase(header.name, "content-type");
             }
             if (!contentTypeGiven) {
                 headers.append("Content-Type", request.contentType);
             }
             init.setBody(request.body);
         }
-        for (Map.Entry<String, String> header : request.headers.entrySet()) {
-            headers.append(header.getKey(), header.getValue());
+        for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
+            headers.append(header.name, header.value);
         }
         if (!lastEventId.isEmpty()) {
             headers.append("Last-Event-ID", lastEventId);
@@ -151,13 +164,7 @@ public final class EventStream {
         init.setHeaders(headers);
         init.setCredentials(request.credentials);
         init.setSignal(abortController.getSignal());
-        Fetch.fetch(request.url, init).then(response -> {
-            onResponse(response);
-            return null;
-        }, error -> {
-            failWith(networkError(error));
-            return null;
-        });
+        Fetch.fetch(request.url, init).then(this::onResponse, error -> failWith(networkError(error)));
     }
 
     private void onResponse(Response response) {
@@ -171,15 +178,11 @@ public final class EventStream {
         }
         if (status < 200 || status > 299) {
             boolean retryable = status >= 500 || status == 429;
-            long retryAfter = retryable ? retryAfterMillis(response.getHeaders().get("Retry-After")) : -1;
-            response.text().then(body -> {
-                failOrRetry(httpError(status, response.getHeaders().get("Content-Type"), body.stringValue()),
-                        retryable, retryAfter);
-                return null;
-            }, error -> {
-                failOrRetry(httpError(status, null, ""), retryable, retryAfter);
-                return null;
-            });
+            double retryAfter = retryable ? retryAfterMillis(response.getHeaders().get("Retry-After")) : -1;
+            response.text().then(
+                    body -> failOrRetry(httpError(status, response.getHeaders().get("Content-Type"), body.stringValue()),
+                            retryable, retryAfter),
+                    error -> failOrRetry(httpError(status, null, ""), retryable, retryAfter));
             return;
         }
         String contentType = response.getHeaders().get("Content-Type");
@@ -200,14 +203,7 @@ public final class EventStream {
     }
 
     private void readNext() {
-        reader.read().then(result -> {
-            onChunk(result);
-            return null;
-        }, error -> {
-            // The connection failed mid-stream: the one case, with 5xx and 429, worth a reconnect.
-            failOrRetry(networkError(error), true, -1);
-            return null;
-        });
+        reader.read().then(onRead, onReadFailure);
     }
 
     private void onChunk(TextReadResult result) {
@@ -250,7 +246,7 @@ public final class EventStream {
      * Reports the error, then reconnects after a backoff when the failure is retryable and attempts
      * remain; otherwise ends the stream as failed.
      */
-    private void failOrRetry(StreamError error, boolean retryable, long retryAfterMillis) {
+    private void failOrRetry(StreamError error, boolean retryable, double retryAfterMillis) {
         if (closed) {
             return;
         }
@@ -266,14 +262,13 @@ public final class EventStream {
         if (closed) {
             return;
         }
-        long base = serverRetryMillis >= 0 ? serverRetryMillis : request.initialRetryMillis;
-        long delay = base;
+        double delay = serverRetryMillis >= 0 ? serverRetryMillis : request.initialRetryMillis;
         for (int i = 1; i < failures && delay < request.maxRetryMillis; i++) {
             delay *= 2;
         }
         delay = Math.min(delay, request.maxRetryMillis);
         // Jitter spreads clients out without ever retrying sooner than the server asked.
-        delay += (long) (Math.random() * delay * 0.25);
+        delay += Math.floor(Math.random() * delay * 0.25);
         if (retryAfterMillis > delay) {
             delay = retryAfterMillis;
         }
@@ -282,30 +277,31 @@ public final class EventStream {
             if (!closed) {
                 start();
             }
-        }, (int) delay);
+        }, Math.min(delay, MAX_TIMEOUT_MILLIS));
     }
 
-    /** A {@code Retry-After} value, in seconds or as an HTTP date, in milliseconds; -1 when absent or unreadable. */
-    static long retryAfterMillis(String value) {
-        if (value == null || value.trim().isEmpty()) {
+    /**
+     * A {@code Retry-After} value, in seconds or as an HTTP date, in milliseconds; -1 when absent or
+     * unreadable. Seconds are added up digit by digit: at most nine of them, exact in a double.
+     */
+    static double retryAfterMillis(String value) {
+        if (value == null) {
             return -1;
         }
         String text = value.trim();
-        boolean digits = true;
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-                digits = false;
-                break;
-            }
-        }
-        if (digits) {
-            return text.length() > 9 ? -1 : Long.parseLong(text) * 1000;
-        }
-        double at = parseDate(text);
-        if (Double.isNaN(at)) {
+        if (text.isEmpty()) {
             return -1;
         }
-        return Math.max(0, (long) (at - now()));
+        double seconds = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                double at = parseDate(text);
+                return Double.isNaN(at) ? -1 : Math.max(0, Math.floor(at - now()));
+            }
+            seconds = seconds * 10 + (c - '0');
+        }
+        return text.length() > 9 ? -1 : seconds * 1000;
     }
 
     @JSBody(params = "text", script = "return Date.parse(text);")
@@ -334,12 +330,13 @@ public final class EventStream {
         }
     }
 
-    private static StreamError networkError(Object error) {
-        JsError jsError = (JsError) error;
-        String name = jsError.getName();
-        String message = jsError.getMessage();
-        return new StreamError(StreamError.Kind.NETWORK, 0, (name == null ? "Error" : name) + ": " + message, "");
+    private static StreamError networkError(JsError error) {
+        return new StreamError(StreamError.Kind.NETWORK, 0, describe(error), "");
     }
+
+    /** "Name: message", so that an {@code AbortError} stays recognisable; "Error" when it has no name. */
+    @JSBody(params = "error", script = "return (error.name == null ? 'Error' : error.name) + ': ' + error.message;")
+    private static native String describe(JsError error);
 
     private static StreamError httpError(int status, String contentType, String body) {
         String title = "HTTP " + status;
@@ -389,15 +386,15 @@ public final class EventStream {
     public static final class Builder {
         private final String method;
         private final String url;
-        private final Map<String, String> headers = new HashMap<>();
-        private final Map<String, EventListener> typedListeners = new HashMap<>();
+        private final NamedValues<String> headers = new NamedValues<>();
+        private final NamedValues<EventListener> typedListeners = new NamedValues<>();
         private String body;
         private String contentType = "application/json";
         private String credentials = "same-origin";
         private int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
         private int maxRetries = 5;
-        private long initialRetryMillis = 1000;
-        private long maxRetryMillis = 30_000;
+        private double initialRetryMillis = 1000;
+        private double maxRetryMillis = 30_000;
         private OpenListener onOpen;
         private EventListener onEvent;
         private ErrorListener onError;

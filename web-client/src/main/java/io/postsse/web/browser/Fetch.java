@@ -2,7 +2,6 @@ package io.postsse.web.browser;
 
 import org.teavm.jso.JSObject;
 import org.teavm.jso.JSTopLevel;
-import org.teavm.jso.core.JSPromise;
 
 /** The global {@code fetch} function. */
 public abstract class Fetch implements JSObject {
@@ -10,5 +9,5 @@ public abstract class Fetch implements JSObject {
     }
 
     @JSTopLevel
-    public static native JSPromise<Response> fetch(String url, RequestInit init);
+    public static native Promise<Response> fetch(String url, RequestInit init);
 }

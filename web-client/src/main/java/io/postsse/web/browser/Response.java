@@ -3,7 +3,6 @@ package io.postsse.web.browser;
 import org.teavm.jso.JSClass;
 import org.teavm.jso.JSObject;
 import org.teavm.jso.JSProperty;
-import org.teavm.jso.core.JSPromise;
 import org.teavm.jso.core.JSString;
 
 /** What {@code fetch} resolves to. */
@@ -22,5 +21,5 @@ public class Response implements JSObject {
     @JSProperty
     public native ReadableStream getBody();
 
-    public native JSPromise<JSString> text();
+    public native Promise<JSString> text();
 }

@@ -79,29 +79,23 @@ public final class PostsseScript {
     }
 
     // Spelled out rather than lower-casing name(): case mapping would pull the Unicode tables of
-    // TeaVM's class library into the script.
+    // TeaVM's class library into the script. Compared with == rather than switched on: a switch
+    // over an enum compiles to a lookup table built from a copy of values().
     private static String reasonName(CloseReason reason) {
-        switch (reason) {
-            case COMPLETED:
-                return "completed";
-            case ABORTED:
-                return "aborted";
-            default:
-                return "failed";
+        if (reason == CloseReason.COMPLETED) {
+            return "completed";
         }
+        return reason == CloseReason.ABORTED ? "aborted" : "failed";
     }
 
     private static String kindName(StreamError.Kind kind) {
-        switch (kind) {
-            case NETWORK:
-                return "network";
-            case HTTP_STATUS:
-                return "http_status";
-            case CONTENT_TYPE:
-                return "content_type";
-            default:
-                return "parser_limit";
+        if (kind == StreamError.Kind.NETWORK) {
+            return "network";
         }
+        if (kind == StreamError.Kind.HTTP_STATUS) {
+            return "http_status";
+        }
+        return kind == StreamError.Kind.CONTENT_TYPE ? "content_type" : "parser_limit";
     }
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")
