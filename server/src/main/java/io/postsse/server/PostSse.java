@@ -1,6 +1,7 @@
 package io.postsse.server;
 
 import io.javalin.config.JavalinConfig;
+import io.postsse.server.internal.Http2;
 import io.postsse.server.internal.ProducerExecutors;
 import io.postsse.server.internal.StreamRoute;
 import java.time.Duration;
@@ -51,6 +52,12 @@ public final class PostSse {
     public boolean allowCredentials;
     /** On JDK 17, which has no virtual threads: how many platform threads run producers at most. */
     public int producerThreads = 200;
+    /**
+     * Whether the app also speaks HTTP/2 without TLS (h2c) on its plain connectors, beside HTTP/1.1
+     * on the same port, to clients that know it in advance (prior knowledge): many streams then
+     * share one connection. A client's reset or a lost connection cancels its streams alone.
+     */
+    public boolean http2;
 
     private final List<StreamRoute.Definition<?>> routes = new ArrayList<>();
 
@@ -83,6 +90,9 @@ public final class PostSse {
             StreamRoute<?> route = new StreamRoute<>(definition, settings);
             config.routes.post(definition.path(), route::handle);
             config.routes.options(definition.path(), route::preflight);
+        }
+        if (http2) {
+            config.jetty.modifyServer(Http2::enableCleartext);
         }
         config.events.serverStopping(() -> StreamRoute.cancelAll(settings));
         config.events.serverStopped(producers::shutdownNow);

@@ -2,23 +2,31 @@ package io.postsse.server.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.HttpChannel;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices that a client closed its connection while the stream is silent.
+ * Notices that a client went away while the stream is silent, and breaks a stream whose client
+ * stopped reading.
  *
- * <p>Jetty learns of a closed connection only when it reads from it or writes to it, and during a
- * streamed response over HTTP/1.1 it does neither until the application writes. So this asks the
- * connection's endpoint to report when it becomes readable: after the request body has been read,
- * the next thing a client sends on a streaming connection is, in practice, its close (a read of -1).
- * Streams are answered with {@code Connection: close}, so Jetty never wants to read a next request
- * from the same connection while this interest is pending.
+ * <p>Over HTTP/1.1, Jetty learns of a closed connection only when it reads from it or writes to
+ * it, and during a streamed response it does neither until the application writes. So this asks
+ * the connection's endpoint to report when it becomes readable: after the request body has been
+ * read, the next thing a client sends on a streaming connection is, in practice, its close (a read
+ * of -1). Such streams are answered with {@code Connection: close}, so Jetty never wants to read a
+ * next request from the same connection while this interest is pending.
+ *
+ * <p>Over HTTP/2 the connection carries other streams too, and its session keeps reading it: the
+ * client's reset of the stream, or the loss of the connection, reaches the request by itself, as a
+ * failure. Aborting then fails this one request, which resets its stream alone.
  */
 final class DisconnectWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(DisconnectWatcher.class);
@@ -27,12 +35,25 @@ final class DisconnectWatcher {
     }
 
     /**
-     * Calls {@code onClosed} once the client closes the connection, for as long as {@code streaming}
-     * says true. Returns false when the connection cannot be watched this way (then a gone client
-     * is noticed at the next write or heartbeat).
+     * Calls {@code onClosed} once the client goes away, for as long as {@code streaming} says true.
+     * Returns false when the request cannot be watched this way (then a gone client is noticed at
+     * the next write or heartbeat).
      */
     static boolean watch(HttpServletRequest request, BooleanSupplier streaming, Runnable onClosed) {
-        EndPoint endPoint = endPoint(request);
+        ServletContextRequest jetty = jettyRequest(request);
+        if (jetty == null) {
+            LOG.debug("Cannot reach the Jetty request; disconnects are noticed on write");
+            return false;
+        }
+        if (!ownsConnection(jetty)) {
+            jetty.addFailureListener(failure -> {
+                if (streaming.getAsBoolean()) {
+                    onClosed.run();
+                }
+            });
+            return true;
+        }
+        EndPoint endPoint = endPoint(jetty);
         if (endPoint == null) {
             LOG.debug("Cannot reach the connection's endpoint; disconnects are noticed on write");
             return false;
@@ -40,19 +61,59 @@ final class DisconnectWatcher {
         return arm(endPoint, streaming, onClosed);
     }
 
-    /** Breaks the request's connection, so that a write blocked on a client that never reads fails. */
+    /**
+     * Breaks the stream, so that a write blocked on a client that never reads fails: over HTTP/1.1
+     * by closing its connection, over HTTP/2 by failing the request, which resets its stream alone.
+     */
     static void abort(HttpServletRequest request) {
-        EndPoint endPoint = endPoint(request);
-        if (endPoint != null) {
-            endPoint.close();
+        ServletContextRequest jetty = jettyRequest(request);
+        if (jetty == null) {
+            return;
+        }
+        if (ownsConnection(jetty)) {
+            EndPoint endPoint = endPoint(jetty);
+            if (endPoint != null) {
+                endPoint.close();
+            }
+            return;
+        }
+        try {
+            Runnable failure = HttpChannel.from(jetty).onFailure(new TimeoutException("the client stopped reading"));
+            if (failure != null) {
+                failure.run();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Could not fail the request", e);
         }
     }
 
-    /** The Jetty endpoint under the servlet request, or null where there is none to reach. */
-    private static EndPoint endPoint(HttpServletRequest request) {
+    /**
+     * Whether the request has its connection to itself (HTTP/1.x), so that the stream answers with
+     * {@code Connection: close} and is watched on the connection's endpoint.
+     */
+    static boolean ownsConnection(HttpServletRequest request) {
+        ServletContextRequest jetty = jettyRequest(request);
+        return jetty == null || ownsConnection(jetty);
+    }
+
+    private static boolean ownsConnection(ServletContextRequest request) {
+        HttpVersion version = request.getConnectionMetaData().getHttpVersion();
+        return version == null || version.getVersion() < 20;
+    }
+
+    /** The Jetty request under the servlet request, or null where there is none to reach. */
+    private static ServletContextRequest jettyRequest(HttpServletRequest request) {
         try {
-            return ServletContextRequest.getServletContextRequest(request)
-                    .getConnectionMetaData().getConnection().getEndPoint();
+            return ServletContextRequest.getServletContextRequest(request);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The Jetty endpoint under the request, or null where there is none to reach. */
+    private static EndPoint endPoint(ServletContextRequest request) {
+        try {
+            return request.getConnectionMetaData().getConnection().getEndPoint();
         } catch (RuntimeException e) {
             return null;
         }

@@ -217,8 +217,10 @@ public final class StreamRoute<T> {
         response.setContentType("text/event-stream; charset=utf-8");
         response.setHeader("Cache-Control", "no-cache");
         response.setHeader("X-Accel-Buffering", "no");
-        // One connection per stream: see DisconnectWatcher.
-        response.setHeader("Connection", "close");
+        if (DisconnectWatcher.ownsConnection(ctx.req())) {
+            // One HTTP/1.1 connection per stream: see DisconnectWatcher.
+            response.setHeader("Connection", "close");
+        }
         // Straight to the servlet stream: Javalin's own output stream may compress.
         OutputStream out = response.getOutputStream();
         long started = System.nanoTime();
