@@ -21,6 +21,7 @@ class StreamLimitsTest {
         EventStreamParser parser = new EventStreamParser(new Recorder(), 10, 100);
         StreamLimitException e = assertThrows(StreamLimitException.class, () -> parser.feed("data: abcde\n"));
         assertEquals(10, e.limit());
+        assertEquals("a line is longer than 10 characters", e.getMessage());
     }
 
     @Test
@@ -49,6 +50,14 @@ class StreamLimitsTest {
         parser.feed("data: cd\n"); // "ab\ncd" is five characters
         StreamLimitException e = assertThrows(StreamLimitException.class, () -> parser.feed("data:\n"));
         assertEquals(5, e.limit());
+        assertEquals("an event's data is longer than 5 characters", e.getMessage());
+    }
+
+    @Test
+    void limitsAreWrittenInDecimal() {
+        for (int n : new int[] {0, 1, 9, 10, 99, 100, 1 << 20, Integer.MAX_VALUE}) {
+            assertEquals(Integer.toString(n), EventStreamParser.decimal(n));
+        }
     }
 
     @Test
