@@ -42,8 +42,9 @@ import org.teavm.jso.browser.Window;
  *
  * <p>This class is most of {@code postsse.js}, and TeaVM compiles whatever it touches of the Java
  * class library into the script: hence no {@code HashMap}, no {@code long} arithmetic (emulated
- * with {@code BigInt}), no number parsing or formatting from {@code java.lang}, and promise
- * callbacks typed as JavaScript objects (see {@link Promise}).
+ * with {@code BigInt}), no number parsing or formatting from {@code java.lang}, no static state
+ * (each class with a static initialiser costs its own guard code), and promise callbacks typed as
+ * JavaScript objects (see {@link Promise}).
  */
 public final class EventStream {
     /** Receives events. */
@@ -140,7 +141,7 @@ public final class EventStream {
             public void onRetry(long millis) {
                 serverRetryMillis = millis;
             }
-        }, request.maxLength, request.maxLength, NativeSearch.INSTANCE);
+        }, request.maxLength, request.maxLength, new NativeSearch());
         RequestInit init = RequestInit.create();
         init.setMethod(request.method);
         Headers headers = new Headers();
@@ -296,19 +297,17 @@ public final class EventStream {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c < '0' || c > '9') {
-                double at = parseDate(text);
-                return Double.isNaN(at) ? -1 : Math.max(0, Math.floor(at - now()));
+                return millisUntilDate(text);
             }
             seconds = seconds * 10 + (c - '0');
         }
         return text.length() > 9 ? -1 : seconds * 1000;
     }
 
-    @JSBody(params = "text", script = "return Date.parse(text);")
-    private static native double parseDate(String text);
-
-    @JSBody(script = "return Date.now();")
-    private static native double now();
+    /** How long until an HTTP date, in milliseconds: 0 once it is past, -1 when the text is no date. */
+    @JSBody(params = "text", script = "var at = Date.parse(text);"
+            + " return isNaN(at) ? -1 : Math.max(0, Math.floor(at - Date.now()));")
+    private static native double millisUntilDate(String text);
 
     private void failWith(StreamError error) {
         if (closed) {
@@ -339,7 +338,7 @@ public final class EventStream {
     private static native String describe(JsError error);
 
     private static StreamError httpError(int status, String contentType, String body) {
-        String title = "HTTP " + status;
+        String title = httpStatusTitle(status);
         String detail = excerpt(body);
         if (contentType != null && contentType.contains("json")) {
             Problem problem = Problem.parse(body);
@@ -352,6 +351,13 @@ public final class EventStream {
         }
         return new StreamError(StreamError.Kind.HTTP_STATUS, status, title, detail);
     }
+
+    /**
+     * "HTTP " and the status, joined in JavaScript: formatting an int in Java would compile TeaVM's
+     * number formatting into the script.
+     */
+    @JSBody(params = "status", script = "return 'HTTP ' + status;")
+    private static native String httpStatusTitle(int status);
 
     private static String excerpt(String body) {
         String trimmed = body.trim();

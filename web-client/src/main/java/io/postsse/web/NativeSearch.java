@@ -3,13 +3,12 @@ package io.postsse.web;
 import io.postsse.protocol.CharSearch;
 import org.teavm.jso.JSBody;
 
-/** The JavaScript engine's own {@code String.prototype.indexOf}, for the parser's line-end search. */
+/**
+ * The JavaScript engine's own {@code String.prototype.indexOf}, for the parser's line-end search.
+ * Made per parser rather than held in a static field: a static initialiser would cost more script
+ * than the object.
+ */
 final class NativeSearch implements CharSearch {
-    static final NativeSearch INSTANCE = new NativeSearch();
-
-    private NativeSearch() {
-    }
-
     @Override
     public int indexOf(String text, char c, int from) {
         return nativeIndexOf(text, c, from);

@@ -7,8 +7,6 @@ import io.postsse.web.browser.Headers;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSFunctor;
 import org.teavm.jso.JSObject;
-import org.teavm.jso.core.JSArray;
-import org.teavm.jso.core.JSString;
 
 /**
  * The main class of {@code postsse.js}: defines {@code window.postsse} for plain JavaScript, a thin
@@ -40,9 +38,9 @@ public final class PostsseScript {
     private static JSObject stream(String url, JSObject options) {
         String method = upperCaseString(options, "method");
         EventStream.Builder builder = EventStream.request(method == null ? "POST" : method, url);
-        JSArray<JSString> headers = headerPairs(options);
-        for (int i = 0; i + 1 < headers.getLength(); i += 2) {
-            builder.header(headers.get(i).stringValue(), headers.get(i + 1).stringValue());
+        JSObject headers = headerPairs(options);
+        for (int i = 0; i + 1 < length(headers); i += 2) {
+            builder.header(stringAt(headers, i), stringAt(headers, i + 1));
         }
         String body = body(options);
         if (body != null) {
@@ -63,9 +61,9 @@ public final class PostsseScript {
         if (isNumber(options, "maxRetryMillis")) {
             builder.maxRetryMillis((long) number(options, "maxRetryMillis"));
         }
-        JSArray<JSString> types = typedHandlerNames(options);
-        for (int i = 0; i < types.getLength(); i++) {
-            String type = types.get(i).stringValue();
+        JSObject types = typedHandlerNames(options);
+        for (int i = 0; i < length(types); i++) {
+            String type = stringAt(types, i);
             builder.on(type, event -> callTyped(options, type,
                     eventObject(event.type(), event.data(), event.lastEventId())));
         }
@@ -122,11 +120,19 @@ public final class PostsseScript {
             + " else if (Array.isArray(h)) { h.forEach(function (p) { r.push(String(p[0]), String(p[1])); }); }"
             + " else { Object.keys(h).forEach(function (k) { r.push(k, String(h[k])); }); }"
             + " return r;")
-    private static native JSArray<JSString> headerPairs(JSObject options);
+    private static native JSObject headerPairs(JSObject options);
 
     @JSBody(params = "o", script = "var on = o && o.on; return on ? Object.keys(on).filter(function (k) {"
             + " return typeof on[k] === 'function'; }) : [];")
-    private static native JSArray<JSString> typedHandlerNames(JSObject options);
+    private static native JSObject typedHandlerNames(JSObject options);
+
+    // Arrays of strings are read through these rather than JSArray<JSString>, whose elements TeaVM
+    // passes through its JSString wrapper class on the way to a Java String.
+    @JSBody(params = "array", script = "return array.length;")
+    private static native int length(JSObject array);
+
+    @JSBody(params = {"array", "index"}, script = "return array[index];")
+    private static native String stringAt(JSObject array, int index);
 
     @JSBody(params = {"o", "key", "arg"}, script = "var f = o && o[key]; if (typeof f === 'function') f.call(o, arg);")
     private static native void call(JSObject options, String key, JSObject arg);
