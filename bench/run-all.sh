@@ -24,10 +24,13 @@ run bench/browser.sh
 
 section "3. Server concurrency and 4. single-stream throughput"
 text "postsse (JDK 25, virtual threads) against an Express server of the seed's shape (one" \
-  "\`res.write\` per event), under the same load from lean NIO clients on loopback. Goal: 20,000" \
-  "streams. This sandbox caps a process at 20,000 open files (\`ulimit -Hn\`, which root cannot" \
-  "raise here), so one server can hold at most that many sockets: the run holds 19,000." \
-  "Rerun: \`bench/server-load.sh [streams] [seconds]\`." ""
+  "\`res.write\` per event), under the same load from lean NIO clients on loopback, over HTTP/1.1;" \
+  "then over HTTP/2 without TLS (h2c; 100 streams share each connection, as a browser's tabs do), against" \
+  "the same endpoint on Node's built-in \`http2\` module (Express cannot speak HTTP/2), loaded by" \
+  "Jetty's HTTP/2 client. Goal: one server holds 20,000 streams, read from the HTTP/2 table. Over" \
+  "HTTP/1.1 each stream holds a socket, and this sandbox caps a process at 20,000 open files" \
+  "(\`ulimit -Hn\`, which root cannot raise here): that run holds 19,000." \
+  "Rerun: \`bench/server-load.sh [streams] [seconds] [http2-streams]\`." ""
 run bench/server-load.sh
 
 section "5. Cancellation latency (server)"

@@ -9,7 +9,7 @@ import java.time.Instant;
 /**
  * The server side of the load benchmark: {@code POST /stream} sends {@code count} events
  * {@code intervalMs} apart, each carrying its send time in epoch microseconds, then ends;
- * {@code GET /stats} reports the heap after a full collection.
+ * {@code GET /stats} reports the heap after a full collection. HTTP/1.1 and h2c on one port.
  */
 public final class LoadServer {
     /** The body of {@code POST /stream}. */
@@ -24,6 +24,7 @@ public final class LoadServer {
             config.jetty.modifyServer(server -> server.setStopTimeout(0));
             PostSse.install(config, sse -> {
                 sse.heartbeat = Duration.ofSeconds(15);
+                sse.http2 = true; // h2c beside HTTP/1.1 on the same port
                 sse.post("/stream", StreamRequest.class, (request, events) -> {
                     String padding = "x".repeat(Math.max(0, request.size()));
                     for (int i = 0; i < request.count(); i++) {
