@@ -2,29 +2,36 @@ package io.postsse.server.internal;
 
 import java.lang.reflect.Method;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Where producers run: a virtual thread each on JDK 21+, else a bounded pool of platform threads. */
+/**
+ * Where producers run: a virtual thread each on JDK 21+, where each stream's writer gets one too,
+ * else a bounded pool of platform threads.
+ */
 public final class ProducerExecutors {
+    /** Makes named virtual threads on JDK 21+; null on 17. */
+    private static final ThreadFactory VIRTUAL_THREADS = virtualThreadFactory();
+
     private ProducerExecutors() {
     }
 
     /** Whether this JVM has virtual threads, so that each producer and each stream's writer gets one. */
     public static boolean virtualThreads() {
-        return Runtime.version().feature() >= 21;
+        return VIRTUAL_THREADS != null;
     }
 
     public static ExecutorService create(int platformThreads) {
-        if (virtualThreads()) {
+        if (VIRTUAL_THREADS != null) {
             try {
-                // Looked up reflectively: the code compiles for Java 17, where the method is absent.
-                Method factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
-                return (ExecutorService) factory.invoke(null);
+                Method perTask = Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class);
+                return (ExecutorService) perTask.invoke(null, VIRTUAL_THREADS);
             } catch (ReflectiveOperationException e) {
-                // fall through to platform threads
+                throw new IllegalStateException("JDK 21+ without Executors.newThreadPerTaskExecutor", e);
             }
         }
         AtomicInteger count = new AtomicInteger();
@@ -36,5 +43,23 @@ public final class ProducerExecutors {
                 });
         pool.allowCoreThreadTimeOut(true);
         return pool;
+    }
+
+    /**
+     * {@code Thread.ofVirtual().name("postsse-", 1).factory()}, looked up reflectively: the code
+     * compiles for Java 17, where the methods are absent. Named, so that log lines say which thread.
+     */
+    private static ThreadFactory virtualThreadFactory() {
+        if (Runtime.version().feature() < 21) {
+            return null;
+        }
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            Class<?> builderType = Class.forName("java.lang.Thread$Builder");
+            builder = builderType.getMethod("name", String.class, long.class).invoke(builder, "postsse-", 1L);
+            return (ThreadFactory) builderType.getMethod("factory").invoke(builder);
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
     }
 }
