@@ -84,16 +84,21 @@ field() { echo "$1" | sed "s/.*\"$2\":\([-0-9.NaN]*\).*/\1/"; }
 # sum FIELD JSON...: the field added up over the two client processes' lines
 sum() { echo "$2" | grep -o "\"$1\":[0-9.]*" | cut -d: -f2 | paste -sd+ | bc; }
 first() { echo "$2" | grep -o "\"$1\":[-0-9.]*" | head -1 | cut -d: -f2; }
+# concurrency_row NAME STREAMS IDLE_RSS_KB PEAK_RSS_KB IDLE_HEAP_BYTES LOAD: one server's table row; the
+# load lines of all its client processes are added up (the server's heap is in the first).
+concurrency_row() {
+  local heap; heap=$(first serverHeapBytes "$6")
+  printf "| %s | %s | %s | %s | %s | %s | %s KiB | %s KiB | %s MiB |\n" "$1" "$(sum completed "$6")" \
+    "$(sum failed "$6")" "$(sum eventsPerSecond "$6")" "$(field "$6" delayP50Ms)" "$(field "$6" delayP99Ms)" \
+    "$(( (heap - $5) / $2 / 1024 ))" "$(( ($4 - $3) / $2 ))" "$(( $4 / 1024 ))"
+}
 echo "### Concurrency: $streams streams, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
 echo
 echo "| server | streams held | failed | events/s | delay p50 ms | delay p99 ms | heap/stream | RSS/stream | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for r in "${results[@]}"; do
   IFS='|' read -r name idle_rss peak idle_heap load single <<<"$r"
-  heap=$(first serverHeapBytes "$load")
-  printf "| %s | %s | %s | %s | %s | %s | %s KiB | %s KiB | %s MiB |\n" "$name" "$(sum completed "$load")" \
-    "$(sum failed "$load")" "$(sum eventsPerSecond "$load")" "$(field "$load" delayP50Ms)" "$(field "$load" delayP99Ms)" \
-    "$(( (heap - idle_heap) / streams / 1024 ))" "$(( (peak - idle_rss) / streams ))" "$(( peak / 1024 ))"
+  concurrency_row "$name" "$streams" "$idle_rss" "$peak" "$idle_heap" "$load"
 done
 echo
 echo "### Concurrency over HTTP/2: $h2streams streams on $h2connections h2c connections, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
@@ -102,10 +107,7 @@ echo "| server | streams held | failed | events/s | delay p50 ms | delay p99 ms 
 echo "|---|---|---|---|---|---|---|---|---|"
 for r in "${h2results[@]}"; do
   IFS='|' read -r name idle_rss peak idle_heap load <<<"$r"
-  heap=$(first serverHeapBytes "$load")
-  printf "| %s | %s | %s | %s | %s | %s | %s KiB | %s KiB | %s MiB |\n" "$name" "$(first completed "$load")" \
-    "$(first failed "$load")" "$(field "$load" eventsPerSecond)" "$(field "$load" delayP50Ms)" "$(field "$load" delayP99Ms)" \
-    "$(( (heap - idle_heap) / h2streams / 1024 ))" "$(( (peak - idle_rss) / h2streams ))" "$(( peak / 1024 ))"
+  concurrency_row "$name" "$h2streams" "$idle_rss" "$peak" "$idle_heap" "$load"
 done
 echo
 echo "### Single stream: 300,000 events of 32 bytes, as fast as the server sends them"
