@@ -151,6 +151,19 @@ public final class EventStreamParser {
         lastEventIdBuffer = lastEventId;
     }
 
+    /**
+     * Carries the last event ID string over from an earlier connection of the same stream, as an
+     * {@code EventSource} keeps it across reconnections: events without an {@code id} field carry
+     * it, until the stream sets another. Call it before the first chunk.
+     */
+    public void resumeFrom(String lastEventId) {
+        if (lastEventId == null) {
+            throw new NullPointerException("lastEventId");
+        }
+        this.lastEventId = lastEventId;
+        this.lastEventIdBuffer = lastEventId;
+    }
+
     /** The last event ID string: set when a block with an {@code id} field completes. */
     public String lastEventId() {
         return lastEventId;

@@ -1,0 +1,403 @@
+package io.postsse.protocol;
+
+/**
+ * One stream's life over as many connections as it takes: the rules both clients follow, with no
+ * I/O, no clock and no threads, so that the JVM client and the browser client are thin shells that
+ * do what it says.
+ *
+ * <p>The shell tells it what happened — the response arrived, a chunk of body, a clean end, a
+ * broken read, a refused connection, the retry timer fired, the application closed the stream —
+ * and each call returns what to do {@link Next}: connect (sending {@link #lastEventId()} as
+ * {@code Last-Event-ID} when not empty), keep reading, read the error body, wait
+ * {@link #retryDelayMillis()} and call {@link #onRetryTimer()}, or stop. Events, errors and the
+ * close reach the {@link Listener} from inside those calls, on the shell's thread.
+ *
+ * <p>The rules, stated once for both clients:
+ * <ul>
+ *   <li>A stream that ends normally, or answers 204, is {@link CloseReason#COMPLETED} and never sent
+ *       again, so a POST is not silently repeated.
+ *   <li>A network failure — the request could not be sent, or the connection broke before the body
+ *       ended — a 5xx, or a 429 is retried; any other status, a wrong content type, a parser limit
+ *       or a callback that throws ends the stream as {@link CloseReason#FAILED}.
+ *   <li>The wait is the server's {@code Retry-After} when it sent one; else the {@link RetryPolicy}
+ *       from the server's {@code retry:} (or the client's first delay), by default doubled for
+ *       each failure in a row, capped, plus up to a quarter more at random.
+ *   <li>At most {@code maxRetries} failures in a row; the count restarts when an event arrives.
+ *   <li>Every connection gets a fresh parser, so nothing of a broken connection's half line or half
+ *       event reaches the next; the last event ID string carries over, as in {@code EventSource}.
+ *   <li>Every error reaches {@code onError}, with {@link StreamError#retrying()} telling whether a
+ *       reconnection follows; {@code onClose} is called exactly once, last, and nothing after it.
+ *   <li>A callback that throws is reported as {@link StreamError.Kind#HANDLER_FAILED} and ends the
+ *       stream. An exception thrown by {@code onError} or {@code onClose} while the stream is
+ *       ending is passed on to the shell after {@code onClose} has run.
+ * </ul>
+ *
+ * <p>Not thread-safe: one shell thread (or the browser's event loop) calls it.
+ */
+public final class StreamLifecycle {
+    /** What the shell does next. */
+    public enum Next {
+        /** Send the request, with {@code Last-Event-ID: }{@link #lastEventId()} when it is not empty. */
+        CONNECT,
+        /** Read the next chunk of the body. */
+        READ,
+        /** Read the start of the error response's body, then call {@link #onErrorBody}. */
+        READ_ERROR_BODY,
+        /** Drop the connection, wait {@link #retryDelayMillis()}, then call {@link #onRetryTimer()}. */
+        WAIT,
+        /** Drop the connection: the stream has ended and {@code onClose} has been called. */
+        STOP
+    }
+
+    /** Receives the stream's callbacks, from inside the lifecycle's methods. */
+    public interface Listener {
+        /** A connection opened: 2xx {@code text/event-stream}. */
+        void onOpen(int status);
+
+        void onEvent(ServerSentEvent event);
+
+        void onError(StreamError error);
+
+        void onClose(CloseReason reason);
+    }
+
+    /** Reads an HTTP date, as a {@code Retry-After} may be; the platform knows the time. */
+    public interface HttpDates {
+        /** Milliseconds from now until the date, 0 once past; -1 when the text is no date. */
+        int millisUntil(String httpDate);
+    }
+
+    /** How a stream reconnects and parses. Public fields, set before the lifecycle is made. */
+    public static final class Settings {
+        /** Failures in a row before the stream fails; 0 never reconnects. */
+        public int maxRetries = 5;
+        /** The first wait when the server sent no {@code retry:}. */
+        public int initialRetryMillis = 1000;
+        /** The longest wait the policy gives (a {@code Retry-After} may ask for more). */
+        public int maxRetryMillis = 30_000;
+        /** The longest line, and the most data in one event, in characters. */
+        public int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
+        /** How the parser finds line ends; null: {@link CharSearch#STRING_INDEX_OF}. */
+        public CharSearch search;
+        /** The backoff; null: {@link RetryPolicy#exponentialWithJitter()}. */
+        public RetryPolicy retryPolicy;
+        /** Reads a {@code Retry-After} date; null: dates are ignored and the policy decides. */
+        public HttpDates httpDates;
+        /** A last event ID to start from, as if an earlier connection had set it. */
+        public String lastEventId = "";
+    }
+
+    private static final int NEW = 0;
+    private static final int CONNECTING = 1;
+    private static final int ERROR_BODY = 2;
+    private static final int READING = 3;
+    private static final int WAITING = 4;
+    private static final int CLOSED = 5;
+    private static final int MAX_RETRY_AFTER_SECONDS = Integer.MAX_VALUE / 1000;
+
+    private final Listener listener;
+    private final Settings settings;
+    private final RetryPolicy retryPolicy;
+    private final EventHandler parserHandler = new EventHandler() {
+        @Override
+        public void onEvent(ServerSentEvent event) {
+            dispatch(event);
+        }
+
+        @Override
+        public void onRetry(long millis) {
+            serverRetryMillis = millis > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) millis;
+        }
+    };
+
+    private int state = NEW;
+    private EventStreamParser parser;
+    private Utf8StreamDecoder utf8;
+    private String lastEventId;
+    private int serverRetryMillis = -1;
+    private int failuresInARow;
+    private int retryDelayMillis;
+    private int errorStatus;
+    private String errorRetryAfter;
+
+    public StreamLifecycle(Listener listener, Settings settings) {
+        this.listener = listener;
+        this.settings = settings;
+        this.retryPolicy = settings.retryPolicy != null ? settings.retryPolicy : RetryPolicy.exponentialWithJitter();
+        this.lastEventId = settings.lastEventId == null ? "" : settings.lastEventId;
+    }
+
+    /** The first connection. */
+    public Next start() {
+        if (state != NEW) {
+            throw new IllegalStateException("already started");
+        }
+        return connect();
+    }
+
+    /** The request failed before any response: refused, reset, unreachable. */
+    public Next onConnectFailed(String message, Throwable cause) {
+        if (state != CONNECTING) {
+            return ignored();
+        }
+        return retryOrFail(StreamError.Kind.NETWORK, 0, message, "", cause, -1);
+    }
+
+    /** The response's status and headers arrived. */
+    public Next onResponse(int status, String contentType, String retryAfter) {
+        if (state != CONNECTING) {
+            return ignored();
+        }
+        if (status == 204) {
+            return finish(CloseReason.COMPLETED);
+        }
+        if (status < 200 || status > 299) {
+            state = ERROR_BODY;
+            errorStatus = status;
+            errorRetryAfter = retryAfter;
+            return Next.READ_ERROR_BODY;
+        }
+        if (contentType == null || !startsWithIgnoringAsciiCase(contentType, "text/event-stream")) {
+            return fail(new StreamError(StreamError.Kind.CONTENT_TYPE, status, "expected text/event-stream but got "
+                    + (contentType == null || contentType.isEmpty() ? "no content type" : contentType), "", null, false));
+        }
+        state = READING;
+        parser = settings.search == null
+                ? new EventStreamParser(parserHandler, settings.maxLength, settings.maxLength)
+                : new EventStreamParser(parserHandler, settings.maxLength, settings.maxLength, settings.search);
+        parser.resumeFrom(lastEventId);
+        utf8 = null;
+        try {
+            listener.onOpen(status);
+        } catch (RuntimeException e) {
+            handlerFailed(e);
+        }
+        return reading();
+    }
+
+    /**
+     * The error response's body was read, as far as the shell reads it: its title (a problem
+     * JSON's, else {@code HTTP <status>}) and detail (a problem JSON's, else an excerpt).
+     */
+    public Next onErrorBody(String title, String detail) {
+        if (state != ERROR_BODY) {
+            return ignored();
+        }
+        int status = errorStatus;
+        if (status == 429 || status >= 500) {
+            return retryOrFail(StreamError.Kind.HTTP_STATUS, status, title, detail, null, retryAfterMillis(errorRetryAfter));
+        }
+        return fail(new StreamError(StreamError.Kind.HTTP_STATUS, status, title, detail, null, false));
+    }
+
+    /** A chunk of the body, as decoded text (the browser's {@code TextDecoderStream}). */
+    public Next onText(String chunk) {
+        if (state != READING) {
+            return ignored();
+        }
+        try {
+            parser.feed(chunk);
+        } catch (StreamLimitException e) {
+            if (state == READING) {
+                return fail(new StreamError(StreamError.Kind.PARSER_LIMIT, 0, e.getMessage(), "", e, false));
+            }
+        }
+        return reading();
+    }
+
+    /** A chunk of the body, as UTF-8 bytes; a character split across chunks is decoded once. */
+    public Next onBytes(byte[] bytes, int offset, int length) {
+        if (state != READING) {
+            return ignored();
+        }
+        if (utf8 == null) {
+            utf8 = new Utf8StreamDecoder();
+        }
+        return length == 0 ? Next.READ : onText(utf8.decode(bytes, offset, length));
+    }
+
+    /** The body ended normally (for HTTP/1.1, the last chunk of a chunked body arrived). */
+    public Next onEnd() {
+        if (state != READING) {
+            return ignored();
+        }
+        if (utf8 != null) {
+            String rest = utf8.finish();
+            if (!rest.isEmpty()) {
+                Next next = onText(rest);
+                if (next != Next.READ) {
+                    return next;
+                }
+            }
+        }
+        parser.end();
+        return finish(CloseReason.COMPLETED);
+    }
+
+    /** Reading the body failed before it ended: the connection broke, was reset, or cut short. */
+    public Next onBroken(String message, Throwable cause) {
+        if (state != READING) {
+            return ignored();
+        }
+        return retryOrFail(StreamError.Kind.NETWORK, 0, message, "", cause, -1);
+    }
+
+    /** The wait after {@link Next#WAIT} is over. */
+    public Next onRetryTimer() {
+        if (state != WAITING) {
+            return ignored();
+        }
+        return connect();
+    }
+
+    /** The application closes the stream: {@code onClose(CANCELLED)}, unless it had ended already. */
+    public Next close() {
+        if (state == CLOSED) {
+            return Next.STOP;
+        }
+        return finish(CloseReason.CANCELLED);
+    }
+
+    /** The last event ID string: what the next connection sends as {@code Last-Event-ID}; empty when none. */
+    public String lastEventId() {
+        return parser != null ? parser.lastEventId() : lastEventId;
+    }
+
+    /** How long to wait after {@link Next#WAIT}, in milliseconds. */
+    public int retryDelayMillis() {
+        return retryDelayMillis;
+    }
+
+    /** True once {@code onClose} has been called. */
+    public boolean isClosed() {
+        return state == CLOSED;
+    }
+
+    private Next connect() {
+        state = CONNECTING;
+        return Next.CONNECT;
+    }
+
+    /**
+     * A report that comes after the stream ended (a response or a chunk that was under way when the
+     * application closed it) changes nothing. Any other out of turn is the shell's mistake.
+     */
+    private Next ignored() {
+        if (state != CLOSED) {
+            throw new IllegalStateException("reported out of turn, in state " + state);
+        }
+        return Next.STOP;
+    }
+
+    private Next reading() {
+        return state == READING ? Next.READ : Next.STOP;
+    }
+
+    private void dispatch(ServerSentEvent event) {
+        if (state != READING) {
+            return;
+        }
+        failuresInARow = 0;
+        try {
+            listener.onEvent(event);
+        } catch (RuntimeException e) {
+            handlerFailed(e);
+        }
+    }
+
+    private void handlerFailed(RuntimeException e) {
+        if (state != CLOSED) {
+            fail(new StreamError(StreamError.Kind.HANDLER_FAILED, 0, "a callback failed: " + e, "", e, false));
+        }
+    }
+
+    private Next retryOrFail(StreamError.Kind kind, int status, String message, String detail, Throwable cause,
+            int retryAfterMillis) {
+        leaveConnection();
+        failuresInARow++;
+        if (failuresInARow > settings.maxRetries) {
+            return fail(new StreamError(kind, status, message, detail, cause, false));
+        }
+        state = WAITING;
+        retryDelayMillis = retryAfterMillis >= 0 ? retryAfterMillis
+                : Math.max(0, retryPolicy.delayMillis(failuresInARow,
+                        serverRetryMillis >= 0 ? serverRetryMillis : settings.initialRetryMillis, settings.maxRetryMillis));
+        try {
+            listener.onError(new StreamError(kind, status, message, detail, cause, true));
+        } catch (RuntimeException e) {
+            handlerFailed(e);
+        }
+        return state == WAITING ? Next.WAIT : Next.STOP;
+    }
+
+    /** Reports the error, then closes as failed. */
+    private Next fail(StreamError error) {
+        leaveConnection();
+        state = CLOSED;
+        try {
+            listener.onError(error);
+        } finally {
+            listener.onClose(CloseReason.FAILED);
+        }
+        return Next.STOP;
+    }
+
+    private Next finish(CloseReason reason) {
+        leaveConnection();
+        state = CLOSED;
+        listener.onClose(reason);
+        return Next.STOP;
+    }
+
+    /** Keeps what outlives the connection (the last event ID) and drops its parser. */
+    private void leaveConnection() {
+        if (parser != null) {
+            lastEventId = parser.lastEventId();
+            parser = null;
+        }
+        utf8 = null;
+    }
+
+    /**
+     * A {@code Retry-After} in milliseconds: delay-seconds, or an HTTP date when the shell can read
+     * one; -1 when absent or unreadable.
+     */
+    private int retryAfterMillis(String value) {
+        if (value == null) {
+            return -1;
+        }
+        String text = value.trim();
+        if (text.isEmpty()) {
+            return -1;
+        }
+        int seconds = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return settings.httpDates == null ? -1 : settings.httpDates.millisUntil(text);
+            }
+            if (seconds < MAX_RETRY_AFTER_SECONDS) {
+                seconds = seconds * 10 + (c - '0');
+            }
+        }
+        return seconds >= MAX_RETRY_AFTER_SECONDS ? Integer.MAX_VALUE : seconds * 1000;
+    }
+
+    /**
+     * Whether the text starts with the lower-case ASCII prefix, in any ASCII letter case; by hand,
+     * since {@code toLowerCase} would compile Unicode case tables into the browser's script.
+     */
+    private static boolean startsWithIgnoringAsciiCase(String text, String prefix) {
+        if (text.length() < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            char c = text.charAt(i);
+            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+            if (lower != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
