@@ -1,37 +1,35 @@
 package io.postsse.client;
 
-/** What went wrong with a stream. */
+import io.postsse.protocol.StreamError;
+
+/** What went wrong with a stream: a {@link StreamError}, as a Java exception. */
 public final class EventStreamException extends RuntimeException {
-    /** The kinds of failure, each with its own remedy. */
-    public enum Kind {
-        /** The server answered with a status other than 2xx; see {@link #status()} and {@link #detail()}. */
-        HTTP_STATUS,
-        /** The server answered 2xx but not with {@code text/event-stream}. */
-        CONTENT_TYPE,
-        /** The connection could not be made, or broke, and no retry was left. */
-        NETWORK,
-        /** A line or an event was larger than the parser's limit. */
-        PARSER_LIMIT
+    private final StreamError error;
+
+    public EventStreamException(StreamError error) {
+        super(describe(error), error.cause());
+        this.error = error;
     }
 
-    private final Kind kind;
-    private final int status;
-    private final String detail;
-
-    public EventStreamException(Kind kind, int status, String message, String detail, Throwable cause) {
-        super(message, cause);
-        this.kind = kind;
-        this.status = status;
-        this.detail = detail == null ? "" : detail;
+    /** The message, with the status in front for an HTTP error: {@code HTTP 400: Bad Request}. */
+    private static String describe(StreamError error) {
+        String prefix = "HTTP " + error.status();
+        boolean namesStatus = error.kind() != StreamError.Kind.HTTP_STATUS || error.message().startsWith(prefix);
+        return namesStatus ? error.message() : prefix + ": " + error.message();
     }
 
-    public Kind kind() {
-        return kind;
+    /** The error, as the browser client reports it too. */
+    public StreamError error() {
+        return error;
+    }
+
+    public StreamError.Kind kind() {
+        return error.kind();
     }
 
     /** The HTTP status, or 0 when no response arrived. */
     public int status() {
-        return status;
+        return error.status();
     }
 
     /**
@@ -39,6 +37,11 @@ public final class EventStreamException extends RuntimeException {
      * response's body; empty when there is nothing more.
      */
     public String detail() {
-        return detail;
+        return error.detail();
+    }
+
+    /** True when the client reconnects after this error; false when the stream now ends as failed. */
+    public boolean retrying() {
+        return error.retrying();
     }
 }

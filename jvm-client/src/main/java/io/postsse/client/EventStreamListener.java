@@ -1,12 +1,14 @@
 package io.postsse.client;
 
+import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
 import java.net.http.HttpHeaders;
 
 /**
  * Receives one stream's callbacks, one at a time, on the stream's own thread: {@code onOpen}
- * for each connection, events in order, {@code onError} at most once, and {@code onClosed}
- * exactly once, last.
+ * for each connection, events in order, {@code onError} for each error, and {@code onClosed}
+ * exactly once, last. A callback that throws ends the stream: {@code onError} with
+ * {@link io.postsse.protocol.StreamError.Kind#HANDLER_FAILED}, then {@code onClosed(FAILED)}.
  */
 public interface EventStreamListener {
     /** A connection opened: the response is 2xx {@code text/event-stream}. */
@@ -15,7 +17,10 @@ public interface EventStreamListener {
 
     void onEvent(ServerSentEvent event);
 
-    /** The stream failed; {@link #onClosed} with {@link CloseReason#FAILED} follows. */
+    /**
+     * Something went wrong. When {@link EventStreamException#retrying()} the client reconnects
+     * next; otherwise {@link #onClosed} with {@link CloseReason#FAILED} follows.
+     */
     default void onError(EventStreamException error) {
     }
 

@@ -1,6 +1,7 @@
 package io.postsse.client;
 
 import io.postsse.protocol.EventStreamParser;
+import io.postsse.protocol.RetryPolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,11 +12,14 @@ import java.util.Objects;
  * What to stream: a POST (or another method) with an optional JSON body and headers, and how to
  * reconnect. Immutable; each setter returns a changed copy.
  *
- * <p>A stream is reconnected only when its connection fails mid-stream, or when a 429 or 5xx
- * answers before it starts: after the server's {@code Retry-After} or {@code retry:}, else after
- * {@link #retryDelay(Duration)}, doubled for each failure in a row, with jitter, at most
- * {@link #maxRetries(int)} times in a row. A reconnection sends {@code Last-Event-ID} when the
- * stream had set one. A stream that ends normally is never sent again.
+ * <p>Reconnection follows the rules of {@link io.postsse.protocol.StreamLifecycle}, the same in
+ * the browser client: a network failure (refused, reset, or a body cut short), a 429 or a 5xx is
+ * retried after the server's {@code Retry-After}, else after the server's {@code retry:} or
+ * {@link #retryDelay(Duration)}, doubled for each failure in a row up to
+ * {@link #maxRetryDelay(Duration)}, plus up to a quarter more at random; at most
+ * {@link #maxRetries(int)} failures in a row, counted again from each event. A reconnection sends
+ * {@code Last-Event-ID} when the stream had set one. A stream that ends normally is never sent
+ * again.
  */
 public final class EventStreamRequest {
     private final String method;
@@ -26,9 +30,10 @@ public final class EventStreamRequest {
     private final Duration retryDelay;
     private final Duration maxRetryDelay;
     private final int maxLength;
+    private final RetryPolicy retryPolicy;
 
     private EventStreamRequest(String method, URI uri, String body, List<String[]> headers, int maxRetries,
-            Duration retryDelay, Duration maxRetryDelay, int maxLength) {
+            Duration retryDelay, Duration maxRetryDelay, int maxLength, RetryPolicy retryPolicy) {
         this.method = method;
         this.uri = uri;
         this.body = body;
@@ -37,12 +42,13 @@ public final class EventStreamRequest {
         this.retryDelay = retryDelay;
         this.maxRetryDelay = maxRetryDelay;
         this.maxLength = maxLength;
+        this.retryPolicy = retryPolicy;
     }
 
     /** A POST to the URI, without a body yet. */
     public static EventStreamRequest post(URI uri) {
         return new EventStreamRequest("POST", Objects.requireNonNull(uri), null, List.of(), 5,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), EventStreamParser.DEFAULT_MAX_LENGTH);
+                Duration.ofSeconds(1), Duration.ofSeconds(30), EventStreamParser.DEFAULT_MAX_LENGTH, null);
     }
 
     /** A request with another method, such as GET. */
@@ -52,13 +58,13 @@ public final class EventStreamRequest {
 
     public EventStreamRequest method(String method) {
         return new EventStreamRequest(Objects.requireNonNull(method), uri, body, headers, maxRetries, retryDelay,
-                maxRetryDelay, maxLength);
+                maxRetryDelay, maxLength, retryPolicy);
     }
 
     /** A JSON body, sent as is with {@code Content-Type: application/json}. */
     public EventStreamRequest jsonBody(String json) {
         return new EventStreamRequest(method, uri, Objects.requireNonNull(json), headers, maxRetries, retryDelay,
-                maxRetryDelay, maxLength);
+                maxRetryDelay, maxLength, retryPolicy);
     }
 
     /** Adds a header, such as {@code Authorization}. */
@@ -66,32 +72,44 @@ public final class EventStreamRequest {
         List<String[]> more = new ArrayList<>(headers);
         more.add(new String[] {Objects.requireNonNull(name), Objects.requireNonNull(value)});
         return new EventStreamRequest(method, uri, body, List.copyOf(more), maxRetries, retryDelay, maxRetryDelay,
-                maxLength);
+                maxLength, retryPolicy);
     }
 
-    /** How many reconnections in a row before the stream fails; 0 never reconnects. Default 5. */
+    /**
+     * How many failures in a row are retried before the stream fails; 0 never reconnects. The
+     * count starts again at each event. Default 5.
+     */
     public EventStreamRequest maxRetries(int maxRetries) {
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries must not be negative");
         }
-        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, maxLength);
+        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, maxLength, retryPolicy);
     }
 
     /** The first wait before reconnecting when the server named none. Default 1 s. */
     public EventStreamRequest retryDelay(Duration retryDelay) {
         return new EventStreamRequest(method, uri, body, headers, maxRetries, Objects.requireNonNull(retryDelay),
-                maxRetryDelay, maxLength);
+                maxRetryDelay, maxLength, retryPolicy);
     }
 
     /** The longest wait between reconnections. Default 30 s. */
     public EventStreamRequest maxRetryDelay(Duration maxRetryDelay) {
         return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay,
-                Objects.requireNonNull(maxRetryDelay), maxLength);
+                Objects.requireNonNull(maxRetryDelay), maxLength, retryPolicy);
     }
 
     /** The longest line, and the most data in one event, in characters. Default 1 Mi. */
     public EventStreamRequest maxLength(int characters) {
-        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, characters);
+        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, characters, retryPolicy);
+    }
+
+    /**
+     * How long to wait before each reconnection when the server sent no {@code Retry-After}.
+     * Default: {@link RetryPolicy#exponentialWithJitter()}, the browser client's too.
+     */
+    public EventStreamRequest retryPolicy(RetryPolicy policy) {
+        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, maxLength,
+                Objects.requireNonNull(policy));
     }
 
     public String method() {
@@ -126,5 +144,10 @@ public final class EventStreamRequest {
 
     public int maxLength() {
         return maxLength;
+    }
+
+    /** The retry policy, or null for the default. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 }

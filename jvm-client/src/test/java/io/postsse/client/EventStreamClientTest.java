@@ -1,5 +1,7 @@
 package io.postsse.client;
 
+import io.postsse.protocol.CloseReason;
+import io.postsse.protocol.StreamError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,7 +70,7 @@ class EventStreamClientTest {
             client.open(fastRetries(server), listener);
             assertEquals(CloseReason.FAILED, listener.awaitClose());
             EventStreamException error = listener.errors.get(0);
-            assertEquals(EventStreamException.Kind.HTTP_STATUS, error.kind());
+            assertEquals(StreamError.Kind.HTTP_STATUS, error.kind());
             assertEquals(400, error.status());
             assertEquals("HTTP 400: Bad Request", error.getMessage());
             assertEquals("prompt is required", error.detail());
@@ -94,7 +96,7 @@ class EventStreamClientTest {
             RecordingListener listener = new RecordingListener();
             client.open(fastRetries(server), listener);
             assertEquals(CloseReason.FAILED, listener.awaitClose());
-            assertEquals(EventStreamException.Kind.CONTENT_TYPE, listener.errors.get(0).kind());
+            assertEquals(StreamError.Kind.CONTENT_TYPE, listener.errors.get(0).kind());
             assertEquals(1, server.requests.size());
         }
     }
@@ -124,7 +126,8 @@ class EventStreamClientTest {
             RecordingListener listener = new RecordingListener();
             client.open(fastRetries(server), listener);
             assertEquals(CloseReason.COMPLETED, listener.awaitClose());
-            assertEquals(List.of("open 200", "event message finally ", "closed COMPLETED"), listener.calls);
+            assertEquals(List.of("error HTTP_STATUS retrying", "open 200", "event message finally ", "closed COMPLETED"),
+                    listener.calls);
             assertEquals(2, attempts.get());
         }
     }
@@ -146,8 +149,8 @@ class EventStreamClientTest {
             client.open(fastRetries(server).retryDelay(Duration.ofSeconds(30)), listener);
             // With the request's own 30 s delay this would time out: the server's retry: 50 rules.
             assertEquals(CloseReason.COMPLETED, listener.awaitClose());
-            assertEquals(List.of("open 200", "event message before 7", "open 200", "event message resumed after 7 7",
-                    "closed COMPLETED"), listener.calls);
+            assertEquals(List.of("open 200", "event message before 7", "error NETWORK retrying", "open 200",
+                    "event message resumed after 7 7", "closed COMPLETED"), listener.calls);
             assertEquals(null, server.nextRequest().header("Last-Event-ID"));
             RawHttpServer.Request reconnection = server.nextRequest();
             assertEquals("7", reconnection.header("Last-Event-ID"));
@@ -183,14 +186,131 @@ class EventStreamClientTest {
     }
 
     @Test
-    void firstConnectionThatCannotBeMadeFailsAtOnce() throws Exception {
+    void refusedConnectionIsRetriedThenFails() throws Exception {
         RawHttpServer closed = new RawHttpServer((request, exchange) -> { });
-        EventStreamRequest request = fastRetries(closed);
+        EventStreamRequest request = fastRetries(closed).maxRetries(2);
         closed.close();
         RecordingListener listener = new RecordingListener();
         client.open(request, listener);
         assertEquals(CloseReason.FAILED, listener.awaitClose());
-        assertEquals(EventStreamException.Kind.NETWORK, listener.errors.get(0).kind());
+        assertEquals(List.of("error NETWORK retrying", "error NETWORK retrying", "error NETWORK", "closed FAILED"),
+                listener.calls);
+    }
+
+    @Test
+    void streamCutShortIsNeverReportedComplete() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            exchange.send("data: first\n\n");
+            exchange.drop();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).maxRetries(0), listener);
+            assertEquals(CloseReason.FAILED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event message first ", "error NETWORK", "closed FAILED"), listener.calls);
+        }
+    }
+
+    /** Regression: one decoder for all connections completed a cut line with the next connection's bytes. */
+    @Test
+    void halfALineDoesNotLeakIntoTheReconnection() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            if (attempts.incrementAndGet() == 1) {
+                exchange.send("event: token\ndata: {\"text\":\" asked");
+                exchange.drop();
+                return;
+            }
+            exchange.send("event: token\ndata: {\"text\":\"You\"}\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("{\"text\":\"You\"}"),
+                    listener.events.stream().map(ServerSentEvent::data).collect(Collectors.toList()));
+        }
+    }
+
+    /** Regression: a break before the response head was whole failed at once, as if never connected. */
+    @Test
+    void connectionResetRightAfterTheRequestIsRetried() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            if (attempts.incrementAndGet() == 1) {
+                exchange.sendRaw("HT");
+                exchange.drop();
+                return;
+            }
+            exchange.startStream();
+            exchange.send("data: second try\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("error NETWORK retrying", "open 200", "event message second try ", "closed COMPLETED"),
+                    listener.calls);
+        }
+    }
+
+    @Test
+    void lastEventIdIsSentByEveryLaterConnection() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            int attempt = attempts.incrementAndGet();
+            if (attempt == 1) {
+                exchange.send("id: 7\ndata: one\n\n");
+                exchange.drop();
+            } else if (attempt == 2) {
+                exchange.send("data: two, no id\n\n");
+                exchange.drop();
+            } else {
+                exchange.send("data: three\n\n");
+                exchange.end();
+            }
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(null, server.nextRequest().header("Last-Event-ID"));
+            assertEquals("7", server.nextRequest().header("Last-Event-ID"));
+            assertEquals("7", server.nextRequest().header("Last-Event-ID"));
+            assertEquals(List.of("7", "7", "7"),
+                    listener.events.stream().map(ServerSentEvent::lastEventId).collect(Collectors.toList()));
+        }
+    }
+
+    @Test
+    void callbackThatThrowsEndsTheStreamAsHandlerFailed() throws Exception {
+        CountDownLatch serverSawClose = new CountDownLatch(1);
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    exchange.send("data: " + i + "\n\n");
+                    Thread.sleep(10);
+                }
+            } catch (IOException e) {
+                serverSawClose.countDown();
+            }
+        })) {
+            RecordingListener listener = new RecordingListener() {
+                @Override
+                public void onEvent(ServerSentEvent event) {
+                    super.onEvent(event);
+                    throw new IllegalStateException("the application's bug");
+                }
+            };
+            client.open(fastRetries(server), listener);
+            assertEquals(CloseReason.FAILED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event message 0 ", "error HANDLER_FAILED", "closed FAILED"), listener.calls);
+            assertEquals("the application's bug", listener.errors.get(0).getCause().getMessage());
+            assertTrue(serverSawClose.await(5, TimeUnit.SECONDS), "the connection should be closed");
+            assertEquals(1, server.requests.size());
+        }
     }
 
     @Test
@@ -203,7 +323,7 @@ class EventStreamClientTest {
             RecordingListener listener = new RecordingListener();
             client.open(fastRetries(server).maxLength(1000), listener);
             assertEquals(CloseReason.FAILED, listener.awaitClose());
-            assertEquals(EventStreamException.Kind.PARSER_LIMIT, listener.errors.get(0).kind());
+            assertEquals(StreamError.Kind.PARSER_LIMIT, listener.errors.get(0).kind());
             assertTrue(listener.events.isEmpty());
         }
     }

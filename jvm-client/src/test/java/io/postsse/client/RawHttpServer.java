@@ -67,6 +67,12 @@ final class RawHttpServer implements AutoCloseable {
             out.flush();
         }
 
+        /** Sends bytes as they are, outside any framing. */
+        void sendRaw(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
         /** Sends text as one chunk. */
         void send(String text) throws IOException {
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.postsse.client;
 
+import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
@@ -9,7 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** Records a stream's callbacks, in order, for the tests to assert on. */
-final class RecordingListener implements EventStreamListener {
+class RecordingListener implements EventStreamListener {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<ServerSentEvent> events = new CopyOnWriteArrayList<>();
     final List<EventStreamException> errors = new CopyOnWriteArrayList<>();
@@ -31,7 +32,7 @@ final class RecordingListener implements EventStreamListener {
 
     @Override
     public void onError(EventStreamException error) {
-        calls.add("error " + error.kind());
+        calls.add("error " + error.kind() + (error.retrying() ? " retrying" : ""));
         errors.add(error);
     }
 

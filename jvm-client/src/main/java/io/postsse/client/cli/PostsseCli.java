@@ -1,12 +1,12 @@
 package io.postsse.client.cli;
 
-import io.postsse.client.CloseReason;
 import io.postsse.client.EventStreamCall;
 import io.postsse.client.EventStreamClient;
 import io.postsse.client.EventStreamException;
 import io.postsse.client.EventStreamListener;
 import io.postsse.client.EventStreamRequest;
 import io.postsse.client.internal.JsonText;
+import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.EventHandler;
 import io.postsse.protocol.EventStreamDecoder;
 import io.postsse.protocol.ServerSentEvent;
@@ -110,7 +110,11 @@ public final class PostsseCli {
 
             @Override
             public void onError(EventStreamException error) {
-                failure.set(error);
+                if (error.retrying()) {
+                    err.println("postsse-cli: " + describe(error) + "; reconnecting");
+                } else {
+                    failure.set(error);
+                }
             }
 
             @Override
@@ -129,10 +133,14 @@ public final class PostsseCli {
         }
         EventStreamException error = failure.get();
         if (error != null) {
-            err.println("postsse-cli: " + error.getMessage() + (error.detail().isEmpty() ? "" : " \u2014 " + error.detail()));
+            err.println("postsse-cli: " + describe(error));
             return 1;
         }
         return 0;
+    }
+
+    private static String describe(EventStreamException error) {
+        return error.getMessage() + (error.detail().isEmpty() ? "" : " \u2014 " + error.detail());
     }
 
     private static int parse(InputStream in, PrintStream out, PrintStream err) {

@@ -1,10 +1,11 @@
 package io.postsse.client.internal;
 
-import io.postsse.client.CloseReason;
 import io.postsse.client.EventStreamCall;
 import io.postsse.client.EventStreamException;
 import io.postsse.client.EventStreamListener;
+import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
+import io.postsse.protocol.StreamError;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
@@ -58,7 +59,9 @@ public final class BlockingEvents implements EventStreamListener, Iterator<Serve
 
     @Override
     public void onError(EventStreamException error) {
-        failure = error;
+        if (!error.retrying()) {
+            failure = error;
+        }
     }
 
     @Override
@@ -94,7 +97,8 @@ public final class BlockingEvents implements EventStreamListener, Iterator<Serve
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             call.cancel();
-            throw new EventStreamException(EventStreamException.Kind.NETWORK, 0, "interrupted while waiting for an event", "", e);
+            throw new EventStreamException(new StreamError(StreamError.Kind.NETWORK, 0,
+                    "interrupted while waiting for an event", "", e, false));
         }
         if (item instanceof End) {
             ended = true;

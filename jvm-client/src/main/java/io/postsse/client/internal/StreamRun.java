@@ -1,14 +1,14 @@
 package io.postsse.client.internal;
 
-import io.postsse.client.CloseReason;
 import io.postsse.client.EventStreamCall;
 import io.postsse.client.EventStreamException;
 import io.postsse.client.EventStreamListener;
 import io.postsse.client.EventStreamRequest;
-import io.postsse.protocol.EventHandler;
-import io.postsse.protocol.EventStreamDecoder;
+import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
-import io.postsse.protocol.StreamLimitException;
+import io.postsse.protocol.StreamError;
+import io.postsse.protocol.StreamLifecycle;
+import io.postsse.protocol.StreamLifecycle.Next;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -19,17 +19,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One stream, run on one thread: connect, read, parse, call back; reconnect when the rules allow;
- * end with exactly one {@code onClosed}.
+ * One stream, run on one thread: the I/O shell around {@link StreamLifecycle}, which decides
+ * everything else. Connects, reads, sleeps and stops as the lifecycle says.
  */
 public final class StreamRun implements Runnable, EventStreamCall {
     private static final int EXCERPT = 200;
@@ -37,24 +35,29 @@ public final class StreamRun implements Runnable, EventStreamCall {
     private final HttpClient http;
     private final EventStreamRequest request;
     private final EventStreamListener listener;
+    private final HttpRequest.Builder template;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Object lock = new Object();
 
     private boolean cancelled;
-    /** Events dispatched so far, over all connections; only the stream's thread touches it. */
-    private int eventCount;
     private Thread thread;
     private CompletableFuture<HttpResponse<InputStream>> pending;
     private InputStream body;
+    /** The current response: its headers for {@code onOpen}, its body to read. */
+    private HttpResponse<InputStream> response;
 
+    /** @throws IllegalArgumentException when the request cannot be sent at all, such as a forbidden header */
     public StreamRun(HttpClient http, EventStreamRequest request, EventStreamListener listener) {
         this.http = http;
         this.request = request;
         this.listener = listener;
+        this.template = requestTemplate(request);
+        template.copy().build(); // refuses a bad header now, not on the stream's thread
     }
 
     @Override
     public void cancel() {
+        InputStream reading;
         synchronized (lock) {
             if (cancelled) {
                 return;
@@ -66,8 +69,9 @@ public final class StreamRun implements Runnable, EventStreamCall {
             if (thread != null) {
                 thread.interrupt(); // wakes a backoff sleep, or a full hand-off queue
             }
+            reading = body;
         }
-        closeQuietly(currentBody());
+        closeQuietly(reading);
     }
 
     @Override
@@ -80,19 +84,13 @@ public final class StreamRun implements Runnable, EventStreamCall {
         synchronized (lock) {
             thread = Thread.currentThread();
         }
-        CloseReason reason;
         try {
-            reason = stream();
-        } catch (EventStreamException e) {
-            reason = isCancelled() ? CloseReason.CANCELLED : fail(e);
-        } catch (RuntimeException | Error e) {
-            reason = isCancelled() ? CloseReason.CANCELLED
-                    : fail(new EventStreamException(EventStreamException.Kind.NETWORK, 0,
-                            "the stream's listener failed: " + e, "", e));
-        }
-        try {
-            listener.onClosed(reason);
+            drive(new StreamLifecycle(new Callbacks(), settings(request)));
         } finally {
+            // An exception from onError or onClosed passes on from here, after the cleanup.
+            if (response != null) {
+                closeQuietly(response.body());
+            }
             synchronized (lock) {
                 thread = null;
             }
@@ -101,125 +99,65 @@ public final class StreamRun implements Runnable, EventStreamCall {
         }
     }
 
-    private CloseReason fail(EventStreamException error) {
-        listener.onError(error);
-        return CloseReason.FAILED;
-    }
-
-    /** Connects and reads until the stream ends; returns how, or throws how it failed. */
-    private CloseReason stream() {
-        EventStreamDecoder parser = new EventStreamDecoder(new EventHandler() {
-            @Override
-            public void onEvent(ServerSentEvent event) {
-                eventCount++;
-                if (!isCancelled()) {
-                    listener.onEvent(event);
-                }
-            }
-        }, request.maxLength(), request.maxLength());
-        int failuresInARow = 0;
-        boolean everOpened = false;
-        while (true) {
+    private void drive(StreamLifecycle lifecycle) {
+        Next next = lifecycle.start();
+        while (next != Next.STOP) {
             if (isCancelled()) {
-                return CloseReason.CANCELLED;
+                lifecycle.close();
+                return;
             }
-            HttpResponse<InputStream> response;
-            try {
-                response = send(parser.lastEventId());
-            } catch (IOException e) {
-                EventStreamException failure = new EventStreamException(EventStreamException.Kind.NETWORK, 0,
-                        "could not connect to " + request.uri() + ": " + e, "", e);
-                if (isCancelled()) {
-                    return CloseReason.CANCELLED;
-                }
-                failuresInARow++;
-                // Only a stream that was once open is reconnected; a first request that cannot
-                // connect fails at once.
-                if (!everOpened || failuresInARow > request.maxRetries()) {
-                    throw failure;
-                }
-                if (!waitBeforeRetry(failuresInARow, parser.retryMillis(), null)) {
-                    return CloseReason.CANCELLED;
-                }
-                continue;
-            }
-            if (response == null) {
-                return CloseReason.CANCELLED;
-            }
-            int status = response.statusCode();
-            if (status == 204) {
-                closeQuietly(response.body());
-                return CloseReason.COMPLETED;
-            }
-            if (status < 200 || status > 299) {
-                EventStreamException failure = httpError(status, response.headers(), readExcerpt(response.body()));
-                boolean retryable = status == 429 || status >= 500;
-                failuresInARow++;
-                if (!retryable || failuresInARow > request.maxRetries()) {
-                    throw failure;
-                }
-                if (!waitBeforeRetry(failuresInARow, parser.retryMillis(), retryAfter(response.headers()))) {
-                    return CloseReason.CANCELLED;
-                }
-                continue;
-            }
-            String contentType = response.headers().firstValue("Content-Type").orElse("");
-            if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-                closeQuietly(response.body());
-                throw new EventStreamException(EventStreamException.Kind.CONTENT_TYPE, status,
-                        "expected text/event-stream but got " + (contentType.isEmpty() ? "no content type" : contentType),
-                        "", null);
-            }
-            everOpened = true;
-            listener.onOpen(status, response.headers());
-            int eventsBefore = eventCount;
-            boolean ended;
-            try {
-                ended = read(response.body(), parser);
-            } catch (StreamLimitException e) {
-                closeQuietly(response.body());
-                throw new EventStreamException(EventStreamException.Kind.PARSER_LIMIT, status, e.getMessage(), "", e);
-            }
-            if (ended) {
-                return CloseReason.COMPLETED;
-            }
-            if (isCancelled()) {
-                return CloseReason.CANCELLED;
-            }
-            // The connection broke mid-stream: a reconnection, if any are left.
-            failuresInARow = eventCount > eventsBefore ? 1 : failuresInARow + 1;
-            if (failuresInARow > request.maxRetries()) {
-                throw new EventStreamException(EventStreamException.Kind.NETWORK, status,
-                        "the connection broke and no retry is left", "", null);
-            }
-            if (!waitBeforeRetry(failuresInARow, parser.retryMillis(), null)) {
-                return CloseReason.CANCELLED;
+            switch (next) {
+                case CONNECT -> next = connect(lifecycle);
+                case READ -> next = read(lifecycle);
+                case READ_ERROR_BODY -> next = readErrorBody(lifecycle);
+                case WAIT -> next = waitThenRetry(lifecycle);
+                default -> throw new IllegalStateException(String.valueOf(next));
             }
         }
     }
 
-    /** Reads the body to its end (true) or to a broken connection (false). */
-    private boolean read(InputStream in, EventStreamDecoder parser) {
+    private Next connect(StreamLifecycle lifecycle) {
+        if (response != null) {
+            closeQuietly(response.body());
+            response = null;
+        }
+        try {
+            response = send(lifecycle.lastEventId());
+        } catch (IOException e) {
+            return isCancelled() ? lifecycle.close()
+                    : lifecycle.onConnectFailed("could not connect to " + request.uri() + ": " + e, e);
+        }
+        if (response == null) {
+            return lifecycle.close();
+        }
+        HttpHeaders headers = response.headers();
+        return lifecycle.onResponse(response.statusCode(), headers.firstValue("Content-Type").orElse(null),
+                headers.firstValue("Retry-After").orElse(null));
+    }
+
+    /** Reads the body until the lifecycle wants something else. */
+    private Next read(StreamLifecycle lifecycle) {
+        InputStream in = response.body();
         synchronized (lock) {
+            if (cancelled) {
+                return lifecycle.close();
+            }
             body = in;
         }
         byte[] buffer = new byte[8192];
-        try (in) {
-            while (true) {
+        try {
+            Next next = Next.READ;
+            while (next == Next.READ) {
                 int read;
                 try {
                     read = in.read(buffer);
                 } catch (IOException e) {
-                    return false;
+                    return isCancelled() ? lifecycle.close()
+                            : lifecycle.onBroken("the connection broke before the stream ended: " + e, e);
                 }
-                if (read < 0) {
-                    parser.end();
-                    return true;
-                }
-                parser.feed(buffer, 0, read);
+                next = read < 0 ? lifecycle.onEnd() : lifecycle.onBytes(buffer, 0, read);
             }
-        } catch (IOException e) {
-            return false;
+            return next;
         } finally {
             synchronized (lock) {
                 body = null;
@@ -227,17 +165,17 @@ public final class StreamRun implements Runnable, EventStreamCall {
         }
     }
 
+    private Next waitThenRetry(StreamLifecycle lifecycle) {
+        try {
+            Thread.sleep(lifecycle.retryDelayMillis());
+        } catch (InterruptedException e) {
+            return lifecycle.close();
+        }
+        return isCancelled() ? lifecycle.close() : lifecycle.onRetryTimer();
+    }
+
     private HttpResponse<InputStream> send(String lastEventId) throws IOException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri()).header("Accept", "text/event-stream");
-        if (request.body() != null) {
-            builder.header("Content-Type", "application/json");
-            builder.method(request.method(), HttpRequest.BodyPublishers.ofString(request.body(), StandardCharsets.UTF_8));
-        } else {
-            builder.method(request.method(), HttpRequest.BodyPublishers.noBody());
-        }
-        for (String[] header : request.headers()) {
-            builder.header(header[0], header[1]);
-        }
+        HttpRequest.Builder builder = template.copy();
         if (!lastEventId.isEmpty()) {
             builder.header("Last-Event-ID", lastEventId);
         }
@@ -263,64 +201,63 @@ public final class StreamRun implements Runnable, EventStreamCall {
         }
     }
 
-    /** Sleeps before a reconnection; false when cancelled meanwhile. */
-    private boolean waitBeforeRetry(int failuresInARow, long serverRetryMillis, Duration retryAfter) {
-        long millis;
-        if (retryAfter != null) {
-            millis = retryAfter.toMillis();
+    private static HttpRequest.Builder requestTemplate(EventStreamRequest request) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri()).header("Accept", "text/event-stream");
+        if (request.body() != null) {
+            builder.header("Content-Type", "application/json");
+            builder.method(request.method(), HttpRequest.BodyPublishers.ofString(request.body(), StandardCharsets.UTF_8));
         } else {
-            long base = serverRetryMillis >= 0 ? serverRetryMillis : request.retryDelay().toMillis();
-            long backoff = base << Math.min(failuresInARow - 1, 20);
-            long capped = Math.min(backoff, request.maxRetryDelay().toMillis());
-            // Jitter between half and all of it, so that many clients do not come back at once.
-            millis = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+            builder.method(request.method(), HttpRequest.BodyPublishers.noBody());
         }
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            return false;
+        for (String[] header : request.headers()) {
+            builder.header(header[0], header[1]);
         }
-        return !isCancelled();
+        return builder;
     }
 
-    private static Duration retryAfter(HttpHeaders headers) {
-        String value = headers.firstValue("Retry-After").orElse(null);
-        if (value == null) {
-            return null;
-        }
+    private static StreamLifecycle.Settings settings(EventStreamRequest request) {
+        StreamLifecycle.Settings settings = new StreamLifecycle.Settings();
+        settings.maxRetries = request.maxRetries();
+        settings.initialRetryMillis = saturatedMillis(request.retryDelay());
+        settings.maxRetryMillis = saturatedMillis(request.maxRetryDelay());
+        settings.maxLength = request.maxLength();
+        settings.retryPolicy = request.retryPolicy();
+        settings.httpDates = StreamRun::millisUntil;
+        return settings;
+    }
+
+    private static int saturatedMillis(Duration duration) {
+        long millis = duration.toMillis();
+        return millis > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) Math.max(0, millis);
+    }
+
+    /** Milliseconds until an RFC 1123 date, as {@code Retry-After} may give one; -1 when it is none. */
+    private static int millisUntil(String httpDate) {
         try {
-            return Duration.ofSeconds(Long.parseLong(value.trim()));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Duration until = Duration.between(ZonedDateTime.now(),
-                        ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME));
-                return until.isNegative() ? Duration.ZERO : until;
-            } catch (RuntimeException notDate) {
-                return null;
-            }
+            Duration until = Duration.between(ZonedDateTime.now(),
+                    ZonedDateTime.parse(httpDate, DateTimeFormatter.RFC_1123_DATE_TIME));
+            return until.isNegative() ? 0 : saturatedMillis(until);
+        } catch (RuntimeException notADate) {
+            return -1;
         }
     }
 
-    private static EventStreamException httpError(int status, HttpHeaders headers, String body) {
-        String contentType = headers.firstValue("Content-Type").orElse("");
-        String title = "HTTP " + status;
-        String detail = body.length() <= EXCERPT ? body : body.substring(0, EXCERPT) + "\u2026";
-        if (contentType.contains("json")) {
-            String problemTitle = JsonText.stringField(body, "title");
-            String problemDetail = JsonText.stringField(body, "detail");
-            if (problemTitle != null) {
-                title = "HTTP " + status + ": " + problemTitle;
-            }
-            if (problemDetail != null) {
-                detail = problemDetail;
-            }
+    /** Reads the start of an error response, for a problem JSON's title and detail or an excerpt. */
+    private Next readErrorBody(StreamLifecycle lifecycle) {
+        String text = readExcerpt(response.body());
+        boolean json = response.headers().firstValue("Content-Type").orElse("").contains("json");
+        String title = json ? JsonText.stringField(text, "title") : null;
+        String detail = json ? JsonText.stringField(text, "detail") : null;
+        if (title == null && detail == null) {
+            detail = text.length() <= EXCERPT ? text : text.substring(0, EXCERPT) + "\u2026";
         }
-        return new EventStreamException(EventStreamException.Kind.HTTP_STATUS, status, title, detail, null);
+        return lifecycle.onErrorBody(title != null ? title : "HTTP " + response.statusCode(),
+                detail == null ? "" : detail);
     }
 
     /** The start of an error body: enough to explain, never the whole of a huge one. */
-    private static String readExcerpt(InputStream in) {
-        try (in) {
+    private static String readExcerpt(InputStream body) {
+        try (InputStream in = body) {
             byte[] bytes = in.readNBytes(4096);
             return new String(bytes, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
@@ -334,12 +271,6 @@ public final class StreamRun implements Runnable, EventStreamCall {
         }
     }
 
-    private InputStream currentBody() {
-        synchronized (lock) {
-            return body;
-        }
-    }
-
     private static void closeQuietly(InputStream in) {
         if (in != null) {
             try {
@@ -347,6 +278,31 @@ public final class StreamRun implements Runnable, EventStreamCall {
             } catch (IOException ignored) {
                 // closing anyway
             }
+        }
+    }
+
+    /** The lifecycle's callbacks, passed to the application's listener with what the JVM adds. */
+    private final class Callbacks implements StreamLifecycle.Listener {
+        @Override
+        public void onOpen(int status) {
+            listener.onOpen(status, response.headers());
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event) {
+            if (!isCancelled()) { // nothing reaches the application after it cancelled
+                listener.onEvent(event);
+            }
+        }
+
+        @Override
+        public void onError(StreamError error) {
+            listener.onError(new EventStreamException(error));
+        }
+
+        @Override
+        public void onClose(CloseReason reason) {
+            listener.onClosed(reason);
         }
     }
 }
