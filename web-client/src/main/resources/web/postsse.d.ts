@@ -16,7 +16,12 @@ declare namespace postsse {
   }
 
   interface StreamError {
-    kind: "network" | "http_status" | "content_type" | "parser_limit";
+    /**
+     * "network": the request failed or the body was cut short; "http_status": see status and detail;
+     * "content_type": 2xx but not text/event-stream; "parser_limit": a line or event over the limit;
+     * "handler_failed": one of your own callbacks threw (message names what it threw).
+     */
+    kind: "network" | "http_status" | "content_type" | "parser_limit" | "handler_failed";
     /** The HTTP status; 0 when no response arrived. */
     status: number;
     /** A problem JSON's title, "HTTP <status>", or a JS error's "Name: message" (e.g. "AbortError: ..."). */
@@ -28,7 +33,8 @@ declare namespace postsse {
   }
 
   interface CloseInfo {
-    reason: "completed" | "aborted" | "failed";
+    /** "completed": the server ended the stream; "cancelled": close() was called; "failed": onError said why. */
+    reason: "completed" | "cancelled" | "failed";
   }
 
   interface StreamOptions {
@@ -39,7 +45,10 @@ declare namespace postsse {
     /** A string is sent as is, anything else as JSON; both as application/json unless a Content-Type header says otherwise. */
     body?: unknown;
     credentials?: "omit" | "same-origin" | "include";
-    /** Reconnects in a row before failing (default 5); only after a mid-stream loss, a 5xx or a 429. */
+    /**
+     * Failures in a row to retry before failing (default 5; counted again from each event). Only a
+     * network failure (refused, reset, or a body cut short), a 5xx or a 429 is retried.
+     */
     maxRetries?: number;
     /** First backoff delay when the server sent no `retry:` (default 1000 ms); doubles, with jitter. */
     initialRetryMillis?: number;
@@ -51,12 +60,12 @@ declare namespace postsse {
     /** Handlers per event type, called before onEvent. */
     on?: Record<string, (event: StreamEvent) => void>;
     onError?: (error: StreamError) => void;
-    /** Called exactly once, last. */
+    /** Called exactly once, last. A callback of yours that throws ends the stream: onError({kind: "handler_failed"}), then onClose("failed"). */
     onClose?: (info: CloseInfo) => void;
   }
 
   interface StreamHandle {
-    /** Aborts the request; onClose({reason: "aborted"}) follows once unless the stream had ended. */
+    /** Aborts the request; onClose({reason: "cancelled"}) follows once unless the stream had ended. */
     close(): void;
   }
 

@@ -207,7 +207,7 @@ class WebClientTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"javaClient", "jsClient"})
-    void closeMidStreamReportsAbortedOnceAndCancelsTheProducer(String client) throws Exception {
+    void closeMidStreamReportsCancelledOnceAndCancelsTheProducer(String client) throws Exception {
         String key = "close-" + client;
         CountDownLatch latch = cancelled.computeIfAbsent(key, k -> new CountDownLatch(1));
         try (Page page = open()) {
@@ -218,7 +218,7 @@ class WebClientTest {
             assertTrue(latch.await(10, TimeUnit.SECONDS), "the server's producer should see the client gone");
             // The producer noticed: had the client called back after closing, it would have by now.
             page.evaluate("() => new Promise(resolve => setTimeout(resolve, 0))");
-            assertEquals(List.of("open 200", "event message first #1", "close aborted"), awaitClose(page));
+            assertEquals(List.of("open 200", "event message first #1", "close cancelled"), awaitClose(page));
         }
     }
 

@@ -63,10 +63,4 @@ public final class StreamError {
     public boolean retrying() {
         return retrying;
     }
-
-    @Override
-    public String toString() {
-        return kind.name() + (status != 0 ? " " + status : "") + ": " + message
-                + (detail.isEmpty() ? "" : " (" + detail + ")");
-    }
 }

@@ -7,7 +7,7 @@ package io.postsse.protocol;
  *
  * <p>The shell tells it what happened — the response arrived, a chunk of body, a clean end, a
  * broken read, a refused connection, the retry timer fired, the application closed the stream —
- * and each call returns what to do {@link Next}: connect (sending {@link #lastEventId()} as
+ * and each call returns what to do next: {@link #CONNECT} (sending {@link #lastEventId()} as
  * {@code Last-Event-ID} when not empty), keep reading, read the error body, wait
  * {@link #retryDelayMillis()} and call {@link #onRetryTimer()}, or stop. Events, errors and the
  * close reach the {@link Listener} from inside those calls, on the shell's thread.
@@ -35,19 +35,19 @@ package io.postsse.protocol;
  * <p>Not thread-safe: one shell thread (or the browser's event loop) calls it.
  */
 public final class StreamLifecycle {
-    /** What the shell does next. */
-    public enum Next {
-        /** Send the request, with {@code Last-Event-ID: }{@link #lastEventId()} when it is not empty. */
-        CONNECT,
-        /** Read the next chunk of the body. */
-        READ,
-        /** Read the start of the error response's body, then call {@link #onErrorBody}. */
-        READ_ERROR_BODY,
-        /** Drop the connection, wait {@link #retryDelayMillis()}, then call {@link #onRetryTimer()}. */
-        WAIT,
-        /** Drop the connection: the stream has ended and {@code onClose} has been called. */
-        STOP
-    }
+    // What the shell does next: ints, not an enum, because every enum costs the browser's script
+    // a class with a static initialiser.
+
+    /** Send the request, with {@code Last-Event-ID: }{@link #lastEventId()} when it is not empty. */
+    public static final int CONNECT = 1;
+    /** Read the next chunk of the body. */
+    public static final int READ = 2;
+    /** Read the start of the error response's body, then call {@link #onErrorBody}. */
+    public static final int READ_ERROR_BODY = 3;
+    /** Drop the connection, wait {@link #retryDelayMillis()}, then call {@link #onRetryTimer()}. */
+    public static final int WAIT = 4;
+    /** Drop the connection: the stream has ended and {@code onClose} has been called. */
+    public static final int STOP = 5;
 
     /** Receives the stream's callbacks, from inside the lifecycle's methods. */
     public interface Listener {
@@ -77,7 +77,11 @@ public final class StreamLifecycle {
         public int maxRetryMillis = 30_000;
         /** The longest line, and the most data in one event, in characters. */
         public int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
-        /** How the parser finds line ends; null: {@link CharSearch#STRING_INDEX_OF}. */
+        /**
+         * How the parser finds line ends: {@link CharSearch#STRING_INDEX_OF} on the JVM, the
+         * engine's own {@code indexOf} in the browser. Required: a default here would compile the
+         * JVM's search into the browser's script too.
+         */
         public CharSearch search;
         /** The backoff; null: {@link RetryPolicy#exponentialWithJitter()}. */
         public RetryPolicy retryPolicy;
@@ -121,6 +125,9 @@ public final class StreamLifecycle {
     private String errorRetryAfter;
 
     public StreamLifecycle(Listener listener, Settings settings) {
+        if (settings.search == null) {
+            throw new NullPointerException("settings.search");
+        }
         this.listener = listener;
         this.settings = settings;
         this.retryPolicy = settings.retryPolicy != null ? settings.retryPolicy : RetryPolicy.exponentialWithJitter();
@@ -128,7 +135,7 @@ public final class StreamLifecycle {
     }
 
     /** The first connection. */
-    public Next start() {
+    public int start() {
         if (state != NEW) {
             throw new IllegalStateException("already started");
         }
@@ -136,7 +143,7 @@ public final class StreamLifecycle {
     }
 
     /** The request failed before any response: refused, reset, unreachable. */
-    public Next onConnectFailed(String message, Throwable cause) {
+    public int onConnectFailed(String message, Throwable cause) {
         if (state != CONNECTING) {
             return ignored();
         }
@@ -144,7 +151,7 @@ public final class StreamLifecycle {
     }
 
     /** The response's status and headers arrived. */
-    public Next onResponse(int status, String contentType, String retryAfter) {
+    public int onResponse(int status, String contentType, String retryAfter) {
         if (state != CONNECTING) {
             return ignored();
         }
@@ -155,16 +162,14 @@ public final class StreamLifecycle {
             state = ERROR_BODY;
             errorStatus = status;
             errorRetryAfter = retryAfter;
-            return Next.READ_ERROR_BODY;
+            return READ_ERROR_BODY;
         }
         if (contentType == null || !startsWithIgnoringAsciiCase(contentType, "text/event-stream")) {
             return fail(new StreamError(StreamError.Kind.CONTENT_TYPE, status, "expected text/event-stream but got "
                     + (contentType == null || contentType.isEmpty() ? "no content type" : contentType), "", null, false));
         }
         state = READING;
-        parser = settings.search == null
-                ? new EventStreamParser(parserHandler, settings.maxLength, settings.maxLength)
-                : new EventStreamParser(parserHandler, settings.maxLength, settings.maxLength, settings.search);
+        parser = new EventStreamParser(parserHandler, settings.maxLength, settings.maxLength, settings.search);
         parser.resumeFrom(lastEventId);
         utf8 = null;
         try {
@@ -179,7 +184,7 @@ public final class StreamLifecycle {
      * The error response's body was read, as far as the shell reads it: its title (a problem
      * JSON's, else {@code HTTP <status>}) and detail (a problem JSON's, else an excerpt).
      */
-    public Next onErrorBody(String title, String detail) {
+    public int onErrorBody(String title, String detail) {
         if (state != ERROR_BODY) {
             return ignored();
         }
@@ -191,7 +196,7 @@ public final class StreamLifecycle {
     }
 
     /** A chunk of the body, as decoded text (the browser's {@code TextDecoderStream}). */
-    public Next onText(String chunk) {
+    public int onText(String chunk) {
         if (state != READING) {
             return ignored();
         }
@@ -206,26 +211,26 @@ public final class StreamLifecycle {
     }
 
     /** A chunk of the body, as UTF-8 bytes; a character split across chunks is decoded once. */
-    public Next onBytes(byte[] bytes, int offset, int length) {
+    public int onBytes(byte[] bytes, int offset, int length) {
         if (state != READING) {
             return ignored();
         }
         if (utf8 == null) {
             utf8 = new Utf8StreamDecoder();
         }
-        return length == 0 ? Next.READ : onText(utf8.decode(bytes, offset, length));
+        return length == 0 ? READ : onText(utf8.decode(bytes, offset, length));
     }
 
     /** The body ended normally (for HTTP/1.1, the last chunk of a chunked body arrived). */
-    public Next onEnd() {
+    public int onEnd() {
         if (state != READING) {
             return ignored();
         }
         if (utf8 != null) {
             String rest = utf8.finish();
             if (!rest.isEmpty()) {
-                Next next = onText(rest);
-                if (next != Next.READ) {
+                int next = onText(rest);
+                if (next != READ) {
                     return next;
                 }
             }
@@ -235,15 +240,15 @@ public final class StreamLifecycle {
     }
 
     /** Reading the body failed before it ended: the connection broke, was reset, or cut short. */
-    public Next onBroken(String message, Throwable cause) {
+    public int onBroken(String message, Throwable cause) {
         if (state != READING) {
             return ignored();
         }
         return retryOrFail(StreamError.Kind.NETWORK, 0, message, "", cause, -1);
     }
 
-    /** The wait after {@link Next#WAIT} is over. */
-    public Next onRetryTimer() {
+    /** The wait after {@link #WAIT} is over. */
+    public int onRetryTimer() {
         if (state != WAITING) {
             return ignored();
         }
@@ -251,9 +256,9 @@ public final class StreamLifecycle {
     }
 
     /** The application closes the stream: {@code onClose(CANCELLED)}, unless it had ended already. */
-    public Next close() {
+    public int close() {
         if (state == CLOSED) {
-            return Next.STOP;
+            return STOP;
         }
         return finish(CloseReason.CANCELLED);
     }
@@ -263,7 +268,7 @@ public final class StreamLifecycle {
         return parser != null ? parser.lastEventId() : lastEventId;
     }
 
-    /** How long to wait after {@link Next#WAIT}, in milliseconds. */
+    /** How long to wait after {@link #WAIT}, in milliseconds. */
     public int retryDelayMillis() {
         return retryDelayMillis;
     }
@@ -273,24 +278,24 @@ public final class StreamLifecycle {
         return state == CLOSED;
     }
 
-    private Next connect() {
+    private int connect() {
         state = CONNECTING;
-        return Next.CONNECT;
+        return CONNECT;
     }
 
     /**
      * A report that comes after the stream ended (a response or a chunk that was under way when the
      * application closed it) changes nothing. Any other out of turn is the shell's mistake.
      */
-    private Next ignored() {
+    private int ignored() {
         if (state != CLOSED) {
-            throw new IllegalStateException("reported out of turn, in state " + state);
+            throw new IllegalStateException("reported out of turn");
         }
-        return Next.STOP;
+        return STOP;
     }
 
-    private Next reading() {
-        return state == READING ? Next.READ : Next.STOP;
+    private int reading() {
+        return state == READING ? READ : STOP;
     }
 
     private void dispatch(ServerSentEvent event) {
@@ -307,11 +312,14 @@ public final class StreamLifecycle {
 
     private void handlerFailed(RuntimeException e) {
         if (state != CLOSED) {
-            fail(new StreamError(StreamError.Kind.HANDLER_FAILED, 0, "a callback failed: " + e, "", e, false));
+            // The exception's message, not its toString(): in the browser, class names cost script size.
+            String message = e.getMessage();
+            fail(new StreamError(StreamError.Kind.HANDLER_FAILED, 0,
+                    message == null ? "a callback threw" : "a callback threw: " + message, "", e, false));
         }
     }
 
-    private Next retryOrFail(StreamError.Kind kind, int status, String message, String detail, Throwable cause,
+    private int retryOrFail(StreamError.Kind kind, int status, String message, String detail, Throwable cause,
             int retryAfterMillis) {
         leaveConnection();
         failuresInARow++;
@@ -327,11 +335,11 @@ public final class StreamLifecycle {
         } catch (RuntimeException e) {
             handlerFailed(e);
         }
-        return state == WAITING ? Next.WAIT : Next.STOP;
+        return state == WAITING ? WAIT : STOP;
     }
 
     /** Reports the error, then closes as failed. */
-    private Next fail(StreamError error) {
+    private int fail(StreamError error) {
         leaveConnection();
         state = CLOSED;
         try {
@@ -339,14 +347,14 @@ public final class StreamLifecycle {
         } finally {
             listener.onClose(CloseReason.FAILED);
         }
-        return Next.STOP;
+        return STOP;
     }
 
-    private Next finish(CloseReason reason) {
+    private int finish(CloseReason reason) {
         leaveConnection();
         state = CLOSED;
         listener.onClose(reason);
-        return Next.STOP;
+        return STOP;
     }
 
     /** Keeps what outlives the connection (the last event ID) and drops its parser. */

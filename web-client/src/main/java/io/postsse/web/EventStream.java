@@ -1,9 +1,11 @@
 package io.postsse.web;
 
-import io.postsse.protocol.EventHandler;
+import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.EventStreamParser;
+import io.postsse.protocol.RetryPolicy;
 import io.postsse.protocol.ServerSentEvent;
-import io.postsse.protocol.StreamLimitException;
+import io.postsse.protocol.StreamError;
+import io.postsse.protocol.StreamLifecycle;
 import io.postsse.web.browser.AbortController;
 import io.postsse.web.browser.Fetch;
 import io.postsse.web.browser.Headers;
@@ -20,7 +22,8 @@ import org.teavm.jso.browser.Window;
 /**
  * A Server-Sent Events stream read with {@code fetch}, so that the request may be a POST with a
  * body and headers. The layers, in order: {@code fetch} → {@code response.body} piped through
- * {@code TextDecoderStream} → a reader loop → {@link EventStreamParser} → the callbacks.
+ * {@code TextDecoderStream} → a reader loop → {@link StreamLifecycle} (the parser, and every rule
+ * of when to reconnect, shared with the JVM client) → the callbacks.
  *
  * <pre>{@code
  * EventStream stream = EventStream.post("/api/chat")
@@ -30,15 +33,18 @@ import org.teavm.jso.browser.Window;
  *         .open();
  * }</pre>
  *
- * <p>{@code onClose} is called exactly once, last; nothing is called after it.
+ * <p>{@code onClose} is called exactly once, last; nothing is called after it. A callback that
+ * throws ends the stream: {@code onError} with {@link StreamError.Kind#HANDLER_FAILED}, then
+ * {@code onClose(FAILED)}.
  *
- * <p>Reconnects happen only when the connection fails mid-stream, or a 5xx or 429 arrives before
- * the stream starts: after an exponential backoff with jitter (from the server's {@code retry:} or
- * {@link Builder#initialRetryMillis}, at least any {@code Retry-After}), sending
- * {@code Last-Event-ID} when an id was seen, at most {@link Builder#maxRetries} times in a row, then
- * {@link CloseReason#FAILED}. A stream that ends normally is {@link CloseReason#COMPLETED} and never
- * re-sent; a 4xx or a wrong content type fails at once; a 204 completes with no events. Nothing
- * watches the page's visibility, so a hidden tab keeps its stream.
+ * <p>Reconnection follows {@link StreamLifecycle}'s rules: a network failure (refused, reset, or a
+ * body cut short), a 5xx or a 429 is retried, after the server's {@code Retry-After}, else after an
+ * exponential backoff with jitter from the server's {@code retry:} or
+ * {@link Builder#initialRetryMillis}, sending {@code Last-Event-ID} when an id was seen, at most
+ * {@link Builder#maxRetries} failures in a row, then {@link CloseReason#FAILED}. A stream that ends
+ * normally is {@link CloseReason#COMPLETED} and never re-sent; a 4xx or a wrong content type fails
+ * at once; a 204 completes with no events. Nothing watches the page's visibility, so a hidden tab
+ * keeps its stream.
  *
  * <p>This class is most of {@code postsse.js}, and TeaVM compiles whatever it touches of the Java
  * class library into the script: hence no {@code HashMap}, no {@code long} arithmetic (emulated
@@ -68,29 +74,35 @@ public final class EventStream {
     }
 
     private static final int ERROR_BODY_EXCERPT = 200;
-    /** The longest delay {@code setTimeout} takes: a longer one overflows and fires at once. */
-    private static final double MAX_TIMEOUT_MILLIS = Integer.MAX_VALUE;
 
     private final Builder request;
+    private final StreamLifecycle lifecycle;
     private AbortController abortController;
-    private EventStreamParser parser;
+    private Response response;
     private ReadableStreamDefaultReader reader;
-    private boolean closed;
-    /** Connection attempts that failed since the last event arrived. */
-    private int failures;
-    /** The server's {@code retry:} in milliseconds, or -1 when it sent none. */
-    private double serverRetryMillis = -1;
-    private String lastEventId = "";
-    private int retryTimer = -1;
     /**
-     * The reader loop's callbacks, made once rather than per chunk. A rejection means the connection
-     * failed mid-stream: the one case, with 5xx and 429, worth a reconnect.
+     * The reader loop's callbacks, made once rather than per chunk. Nothing of an earlier
+     * connection can reach them late: a connection is let go (aborted) only once the lifecycle has
+     * ended, or after its read, fetch or error body had already finished.
      */
-    private final Promise.Fulfilled<TextReadResult> onRead = this::onChunk;
-    private final Promise.Rejected onReadFailure = error -> failOrRetry(networkError(error), true, -1);
+    private final Promise.Fulfilled<TextReadResult> onRead;
+    private final Promise.Rejected onReadFailure;
+    private int retryTimer = -1;
 
     private EventStream(Builder request) {
         this.request = request;
+        StreamLifecycle.Settings settings = new StreamLifecycle.Settings();
+        settings.maxRetries = request.maxRetries;
+        settings.initialRetryMillis = request.initialRetryMillis;
+        settings.maxRetryMillis = request.maxRetryMillis;
+        settings.maxLength = request.maxLength;
+        settings.retryPolicy = request.retryPolicy;
+        settings.search = new NativeSearch();
+        settings.httpDates = EventStream::millisUntilDate;
+        StreamLifecycle lifecycle = new StreamLifecycle(new Callbacks(), settings);
+        this.lifecycle = lifecycle;
+        this.onRead = result -> act(result.isDone() ? lifecycle.onEnd() : lifecycle.onText(result.getValue()));
+        this.onReadFailure = error -> act(lifecycle.onBroken(describe(error), null));
     }
 
     /** Starts describing a POST stream to the URL. */
@@ -104,44 +116,44 @@ public final class EventStream {
     }
 
     /**
-     * Aborts the request through its {@code AbortController}. Calls {@code onClose(ABORTED)} unless
+     * Aborts the request through its {@code AbortController}. Calls {@code onClose(CANCELLED)} unless
      * the stream had already ended; a second call does nothing.
      */
     public void close() {
-        if (closed) {
-            return;
-        }
-        if (retryTimer >= 0) {
-            Window.clearTimeout(retryTimer);
-            retryTimer = -1;
-        }
-        abortController.abort();
-        finish(CloseReason.ABORTED);
+        act(lifecycle.close());
     }
 
     /** The last event ID seen, sent as {@code Last-Event-ID} when reconnecting; empty when none. */
     public String lastEventId() {
-        return lastEventId;
+        return lifecycle.lastEventId();
     }
 
     /** True once the stream ended, whatever the reason. */
     public boolean isClosed() {
-        return closed;
+        return lifecycle.isClosed();
     }
 
-    private void start() {
-        abortController = new AbortController();
-        parser = new EventStreamParser(new EventHandler() {
-            @Override
-            public void onEvent(ServerSentEvent event) {
-                dispatch(event);
-            }
+    /** Does what the lifecycle said. */
+    private void act(int next) {
+        if (next == StreamLifecycle.CONNECT) {
+            connect();
+        } else if (next == StreamLifecycle.READ) {
+            reader.read().then(onRead, onReadFailure);
+        } else if (next == StreamLifecycle.READ_ERROR_BODY) {
+            readErrorBody(response);
+        } else if (next == StreamLifecycle.WAIT) {
+            dropConnection();
+            retryTimer = Window.setTimeout(() -> {
+                retryTimer = -1;
+                act(lifecycle.onRetryTimer());
+            }, lifecycle.retryDelayMillis());
+        } else {
+            dropConnection();
+        }
+    }
 
-            @Override
-            public void onRetry(long millis) {
-                serverRetryMillis = millis;
-            }
-        }, request.maxLength, request.maxLength, new NativeSearch());
+    private void connect() {
+        abortController = new AbortController();
         RequestInit init = RequestInit.create();
         init.setMethod(request.method);
         Headers headers = new Headers();
@@ -159,198 +171,69 @@ public final class EventStream {
         for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
             headers.append(header.name, header.value);
         }
+        String lastEventId = lifecycle.lastEventId();
         if (!lastEventId.isEmpty()) {
             headers.append("Last-Event-ID", lastEventId);
         }
         init.setHeaders(headers);
         init.setCredentials(request.credentials);
         init.setSignal(abortController.getSignal());
-        Fetch.fetch(request.url, init).then(this::onResponse, error -> failWith(networkError(error)));
+        Fetch.fetch(request.url, init).then(this::onResponse, error -> act(lifecycle.onConnectFailed(describe(error), null)));
     }
 
-    private void onResponse(Response response) {
-        if (closed) {
-            return;
+    private void onResponse(Response received) {
+        response = received;
+        Headers headers = received.getHeaders();
+        int next = lifecycle.onResponse(received.getStatus(), headers.get("Content-Type"), headers.get("Retry-After"));
+        if (next == StreamLifecycle.READ) {
+            reader = received.getBody().pipeThrough(new TextDecoderStream()).getReader();
         }
-        int status = response.getStatus();
-        if (status == 204) {
-            finish(CloseReason.COMPLETED);
-            return;
-        }
-        if (status < 200 || status > 299) {
-            boolean retryable = status >= 500 || status == 429;
-            double retryAfter = retryable ? retryAfterMillis(response.getHeaders().get("Retry-After")) : -1;
-            response.text().then(
-                    body -> failOrRetry(httpError(status, response.getHeaders().get("Content-Type"), body.stringValue()),
-                            retryable, retryAfter),
-                    error -> failOrRetry(httpError(status, null, ""), retryable, retryAfter));
-            return;
-        }
-        String contentType = response.getHeaders().get("Content-Type");
-        if (contentType == null || !isEventStream(contentType)) {
-            abortController.abort();
-            failWith(new StreamError(StreamError.Kind.CONTENT_TYPE, status,
-                    "expected text/event-stream but got " + (contentType == null ? "no content type" : contentType), ""));
-            return;
-        }
-        if (request.onOpen != null) {
-            request.onOpen.onOpen(status, response.getHeaders());
-        }
-        if (closed) {
-            return;
-        }
-        reader = response.getBody().pipeThrough(new TextDecoderStream()).getReader();
-        readNext();
+        act(next);
     }
 
-    private void readNext() {
-        reader.read().then(onRead, onReadFailure);
+    /** Reads an error response for a problem JSON's title and detail, or an excerpt. */
+    private void readErrorBody(Response errorResponse) {
+        int status = errorResponse.getStatus();
+        String contentType = errorResponse.getHeaders().get("Content-Type");
+        errorResponse.text().then(body -> {
+            String text = body.stringValue();
+            String title = httpStatusTitle(status);
+            String detail = excerpt(text);
+            if (contentType != null && contentType.contains("json")) {
+                Problem problem = Problem.parse(text);
+                if (problem != null) {
+                    if (problem.getTitle() != null) {
+                        title = problem.getTitle();
+                    }
+                    detail = problem.getDetail() != null ? problem.getDetail() : "";
+                }
+            }
+            act(lifecycle.onErrorBody(title, detail));
+        }, error -> act(lifecycle.onErrorBody(httpStatusTitle(status), "")));
     }
 
-    private void onChunk(TextReadResult result) {
-        if (closed) {
-            return;
-        }
-        if (result.isDone()) {
-            parser.end();
-            finish(CloseReason.COMPLETED);
-            return;
-        }
-        try {
-            parser.feed(result.getValue());
-        } catch (StreamLimitException e) {
-            abortController.abort();
-            failWith(new StreamError(StreamError.Kind.PARSER_LIMIT, 0, e.getMessage(), ""));
-            return;
-        }
-        if (!closed) {
-            readNext();
-        }
-    }
-
-    private void dispatch(ServerSentEvent event) {
-        if (closed) {
-            return;
-        }
-        lastEventId = event.lastEventId();
-        failures = 0;
-        EventListener typed = request.typedListeners.get(event.type());
-        if (typed != null) {
-            typed.onEvent(event);
-        }
-        if (request.onEvent != null && !closed) {
-            request.onEvent.onEvent(event);
-        }
-    }
-
-    /**
-     * Reports the error, then reconnects after a backoff when the failure is retryable and attempts
-     * remain; otherwise ends the stream as failed.
-     */
-    private void failOrRetry(StreamError error, boolean retryable, double retryAfterMillis) {
-        if (closed) {
-            return;
-        }
-        if (!retryable || failures >= request.maxRetries) {
-            failWith(error);
-            return;
-        }
-        failures++;
-        error.retrying = true;
-        if (request.onError != null) {
-            request.onError.onError(error);
-        }
-        if (closed) {
-            return;
-        }
-        double delay = serverRetryMillis >= 0 ? serverRetryMillis : request.initialRetryMillis;
-        for (int i = 1; i < failures && delay < request.maxRetryMillis; i++) {
-            delay *= 2;
-        }
-        delay = Math.min(delay, request.maxRetryMillis);
-        // Jitter spreads clients out without ever retrying sooner than the server asked.
-        delay += Math.floor(Math.random() * delay * 0.25);
-        if (retryAfterMillis > delay) {
-            delay = retryAfterMillis;
-        }
-        retryTimer = Window.setTimeout(() -> {
+    /** Lets go of the current connection and any pending retry. */
+    private void dropConnection() {
+        if (retryTimer >= 0) {
+            Window.clearTimeout(retryTimer);
             retryTimer = -1;
-            if (!closed) {
-                start();
-            }
-        }, Math.min(delay, MAX_TIMEOUT_MILLIS));
-    }
-
-    /**
-     * A {@code Retry-After} value, in seconds or as an HTTP date, in milliseconds; -1 when absent or
-     * unreadable. Seconds are added up digit by digit: at most nine of them, exact in a double.
-     */
-    static double retryAfterMillis(String value) {
-        if (value == null) {
-            return -1;
         }
-        String text = value.trim();
-        if (text.isEmpty()) {
-            return -1;
+        if (abortController != null) {
+            abortController.abort();
+            abortController = null;
         }
-        double seconds = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return millisUntilDate(text);
-            }
-            seconds = seconds * 10 + (c - '0');
-        }
-        return text.length() > 9 ? -1 : seconds * 1000;
+        reader = null;
+        response = null;
     }
 
     /** How long until an HTTP date, in milliseconds: 0 once it is past, -1 when the text is no date. */
     @JSBody(params = "text", script = "var at = Date.parse(text);"
-            + " return isNaN(at) ? -1 : Math.max(0, Math.floor(at - Date.now()));")
-    private static native double millisUntilDate(String text);
-
-    private void failWith(StreamError error) {
-        if (closed) {
-            return;
-        }
-        if (request.onError != null) {
-            request.onError.onError(error);
-        }
-        finish(CloseReason.FAILED);
-    }
-
-    private void finish(CloseReason reason) {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (request.onClose != null) {
-            request.onClose.onClose(reason);
-        }
-    }
-
-    private static StreamError networkError(JsError error) {
-        return new StreamError(StreamError.Kind.NETWORK, 0, describe(error), "");
-    }
+            + " return isNaN(at) ? -1 : Math.min(2147483647, Math.max(0, Math.floor(at - Date.now())));")
+    private static native int millisUntilDate(String text);
 
     /** "Name: message", so that an {@code AbortError} stays recognisable; "Error" when it has no name. */
     @JSBody(params = "error", script = "return (error.name == null ? 'Error' : error.name) + ': ' + error.message;")
     private static native String describe(JsError error);
-
-    private static StreamError httpError(int status, String contentType, String body) {
-        String title = httpStatusTitle(status);
-        String detail = excerpt(body);
-        if (contentType != null && contentType.contains("json")) {
-            Problem problem = Problem.parse(body);
-            if (problem != null) {
-                if (problem.getTitle() != null) {
-                    title = problem.getTitle();
-                }
-                detail = problem.getDetail() != null ? problem.getDetail() : "";
-            }
-        }
-        return new StreamError(StreamError.Kind.HTTP_STATUS, status, title, detail);
-    }
 
     /**
      * "HTTP " and the status, joined in JavaScript: formatting an int in Java would compile TeaVM's
@@ -362,15 +245,6 @@ public final class EventStream {
     private static String excerpt(String body) {
         String trimmed = body.trim();
         return trimmed.length() <= ERROR_BODY_EXCERPT ? trimmed : trimmed.substring(0, ERROR_BODY_EXCERPT) + "\u2026";
-    }
-
-    /**
-     * Whether a Content-Type names {@code text/event-stream}, in any letter case. Header names and
-     * types are compared by hand: {@code toLowerCase} and {@code equalsIgnoreCase} would pull the
-     * Unicode case tables into every page.
-     */
-    private static boolean isEventStream(String contentType) {
-        return startsWithIgnoringCase(contentType, "text/event-stream");
     }
 
     /** Whether the text starts with the lower-case ASCII prefix, ignoring the text's ASCII case. */
@@ -388,6 +262,42 @@ public final class EventStream {
         return true;
     }
 
+    /** The lifecycle's callbacks, passed to the builder's listeners with what the browser adds. */
+    private final class Callbacks implements StreamLifecycle.Listener {
+        @Override
+        public void onOpen(int status) {
+            if (request.onOpen != null) {
+                request.onOpen.onOpen(status, response.getHeaders());
+            }
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event) {
+            EventListener typed = request.typedListeners.get(event.type());
+            if (typed != null) {
+                typed.onEvent(event);
+            }
+            if (request.onEvent != null && !lifecycle.isClosed()) {
+                request.onEvent.onEvent(event);
+            }
+        }
+
+        @Override
+        public void onError(StreamError error) {
+            if (request.onError != null) {
+                request.onError.onError(error);
+            }
+        }
+
+        @Override
+        public void onClose(CloseReason reason) {
+            dropConnection(); // first: if the application's onClose throws, nothing stays open
+            if (request.onClose != null) {
+                request.onClose.onClose(reason);
+            }
+        }
+    }
+
     /** Describes a stream before it is opened. */
     public static final class Builder {
         private final String method;
@@ -399,8 +309,9 @@ public final class EventStream {
         private String credentials = "same-origin";
         private int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
         private int maxRetries = 5;
-        private double initialRetryMillis = 1000;
-        private double maxRetryMillis = 30_000;
+        private int initialRetryMillis = 1000;
+        private int maxRetryMillis = 30_000;
+        private RetryPolicy retryPolicy;
         private OpenListener onOpen;
         private EventListener onEvent;
         private ErrorListener onError;
@@ -437,9 +348,9 @@ public final class EventStream {
         }
 
         /**
-         * How many reconnects in a row to try before failing (default 5; 0 never reconnects). The
-         * count restarts when an event arrives. Only a connection lost mid-stream, a 5xx or a 429
-         * is retried; a stream that ended normally never is, so a POST is never silently re-sent.
+         * How many failures in a row to retry before failing (default 5; 0 never reconnects). The
+         * count restarts when an event arrives. Only a network failure, a 5xx or a 429 is retried;
+         * a stream that ended normally never is, so a POST is never silently re-sent.
          */
         public Builder maxRetries(int attempts) {
             this.maxRetries = attempts;
@@ -450,14 +361,20 @@ public final class EventStream {
          * The first backoff delay when the server sent no {@code retry:} field (default 1000 ms);
          * it doubles on each failure in a row, up to {@link #maxRetryMillis}, plus up to 25% jitter.
          */
-        public Builder initialRetryMillis(long millis) {
+        public Builder initialRetryMillis(int millis) {
             this.initialRetryMillis = millis;
             return this;
         }
 
         /** The longest backoff delay (default 30 s); a server's {@code Retry-After} may ask for more. */
-        public Builder maxRetryMillis(long millis) {
+        public Builder maxRetryMillis(int millis) {
             this.maxRetryMillis = millis;
+            return this;
+        }
+
+        /** The backoff when the server gave no {@code Retry-After}; default {@link RetryPolicy#exponentialWithJitter()}. */
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = policy;
             return this;
         }
 
@@ -506,7 +423,7 @@ public final class EventStream {
         /** Sends the request and starts reading; events arrive on later turns of the event loop. */
         public EventStream open() {
             EventStream stream = new EventStream(this);
-            stream.start();
+            stream.act(stream.lifecycle.start());
             return stream;
         }
     }

@@ -4,11 +4,11 @@ import io.postsse.client.EventStreamCall;
 import io.postsse.client.EventStreamException;
 import io.postsse.client.EventStreamListener;
 import io.postsse.client.EventStreamRequest;
+import io.postsse.protocol.CharSearch;
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamError;
 import io.postsse.protocol.StreamLifecycle;
-import io.postsse.protocol.StreamLifecycle.Next;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -100,23 +100,23 @@ public final class StreamRun implements Runnable, EventStreamCall {
     }
 
     private void drive(StreamLifecycle lifecycle) {
-        Next next = lifecycle.start();
-        while (next != Next.STOP) {
+        int next = lifecycle.start();
+        while (next != StreamLifecycle.STOP) {
             if (isCancelled()) {
                 lifecycle.close();
                 return;
             }
             switch (next) {
-                case CONNECT -> next = connect(lifecycle);
-                case READ -> next = read(lifecycle);
-                case READ_ERROR_BODY -> next = readErrorBody(lifecycle);
-                case WAIT -> next = waitThenRetry(lifecycle);
-                default -> throw new IllegalStateException(String.valueOf(next));
+                case StreamLifecycle.CONNECT -> next = connect(lifecycle);
+                case StreamLifecycle.READ -> next = read(lifecycle);
+                case StreamLifecycle.READ_ERROR_BODY -> next = readErrorBody(lifecycle);
+                case StreamLifecycle.WAIT -> next = waitThenRetry(lifecycle);
+                default -> throw new IllegalStateException("unknown step " + next);
             }
         }
     }
 
-    private Next connect(StreamLifecycle lifecycle) {
+    private int connect(StreamLifecycle lifecycle) {
         if (response != null) {
             closeQuietly(response.body());
             response = null;
@@ -136,7 +136,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
     }
 
     /** Reads the body until the lifecycle wants something else. */
-    private Next read(StreamLifecycle lifecycle) {
+    private int read(StreamLifecycle lifecycle) {
         InputStream in = response.body();
         synchronized (lock) {
             if (cancelled) {
@@ -146,8 +146,8 @@ public final class StreamRun implements Runnable, EventStreamCall {
         }
         byte[] buffer = new byte[8192];
         try {
-            Next next = Next.READ;
-            while (next == Next.READ) {
+            int next = StreamLifecycle.READ;
+            while (next == StreamLifecycle.READ) {
                 int read;
                 try {
                     read = in.read(buffer);
@@ -165,7 +165,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
         }
     }
 
-    private Next waitThenRetry(StreamLifecycle lifecycle) {
+    private int waitThenRetry(StreamLifecycle lifecycle) {
         try {
             Thread.sleep(lifecycle.retryDelayMillis());
         } catch (InterruptedException e) {
@@ -221,6 +221,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
         settings.initialRetryMillis = saturatedMillis(request.retryDelay());
         settings.maxRetryMillis = saturatedMillis(request.maxRetryDelay());
         settings.maxLength = request.maxLength();
+        settings.search = CharSearch.STRING_INDEX_OF;
         settings.retryPolicy = request.retryPolicy();
         settings.httpDates = StreamRun::millisUntil;
         return settings;
@@ -243,7 +244,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
     }
 
     /** Reads the start of an error response, for a problem JSON's title and detail or an excerpt. */
-    private Next readErrorBody(StreamLifecycle lifecycle) {
+    private int readErrorBody(StreamLifecycle lifecycle) {
         String text = readExcerpt(response.body());
         boolean json = response.headers().firstValue("Content-Type").orElse("").contains("json");
         String title = json ? JsonText.stringField(text, "title") : null;

@@ -1,8 +1,8 @@
 package io.postsse.web.demo;
 
-import io.postsse.web.CloseReason;
+import io.postsse.protocol.CloseReason;
 import io.postsse.web.EventStream;
-import io.postsse.web.StreamError;
+import io.postsse.protocol.StreamError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,7 +125,7 @@ public final class ChatPage {
     private void finish(CloseReason reason, String question, Turn reply, String replyText) {
         send.setDisabled(false);
         stop.setDisabled(true);
-        if (reason == CloseReason.ABORTED) {
+        if (reason == CloseReason.CANCELLED) {
             reply.setState("stopped");
             reply.setMeta("Stopped.");
         } else if ("streaming".equals(reply.state())) {

@@ -1,7 +1,7 @@
 package io.postsse.web.demo;
 
 import io.postsse.protocol.ServerSentEvent;
-import io.postsse.web.CloseReason;
+import io.postsse.protocol.CloseReason;
 import io.postsse.web.EventStream;
 import io.postsse.web.browser.Headers;
 import java.util.LinkedHashMap;
@@ -153,7 +153,7 @@ public final class InspectorPage {
     private void finish(CloseReason reason) {
         send.setDisabled(false);
         stop.setDisabled(true);
-        String ended = reason == CloseReason.COMPLETED ? "completed" : reason == CloseReason.ABORTED ? "stopped" : "failed";
+        String ended = reason == CloseReason.COMPLETED ? "completed" : reason == CloseReason.CANCELLED ? "stopped" : "failed";
         responseStatus.setAttribute("data-reason", ended);
         responseStatus.setTextContent(responseStatus.getTextContent() + " \u00b7 " + ended);
     }

@@ -1,8 +1,8 @@
 package io.postsse.web.js;
 
-import io.postsse.web.CloseReason;
+import io.postsse.protocol.CloseReason;
+import io.postsse.protocol.StreamError;
 import io.postsse.web.EventStream;
-import io.postsse.web.StreamError;
 import io.postsse.web.browser.Headers;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSFunctor;
@@ -56,10 +56,10 @@ public final class PostsseScript {
             builder.maxRetries((int) number(options, "maxRetries"));
         }
         if (isNumber(options, "initialRetryMillis")) {
-            builder.initialRetryMillis((long) number(options, "initialRetryMillis"));
+            builder.initialRetryMillis((int) number(options, "initialRetryMillis"));
         }
         if (isNumber(options, "maxRetryMillis")) {
-            builder.maxRetryMillis((long) number(options, "maxRetryMillis"));
+            builder.maxRetryMillis((int) number(options, "maxRetryMillis"));
         }
         JSObject types = typedHandlerNames(options);
         for (int i = 0; i < length(types); i++) {
@@ -83,7 +83,7 @@ public final class PostsseScript {
         if (reason == CloseReason.COMPLETED) {
             return "completed";
         }
-        return reason == CloseReason.ABORTED ? "aborted" : "failed";
+        return reason == CloseReason.CANCELLED ? "cancelled" : "failed";
     }
 
     private static String kindName(StreamError.Kind kind) {
@@ -93,7 +93,10 @@ public final class PostsseScript {
         if (kind == StreamError.Kind.HTTP_STATUS) {
             return "http_status";
         }
-        return kind == StreamError.Kind.CONTENT_TYPE ? "content_type" : "parser_limit";
+        if (kind == StreamError.Kind.CONTENT_TYPE) {
+            return "content_type";
+        }
+        return kind == StreamError.Kind.PARSER_LIMIT ? "parser_limit" : "handler_failed";
     }
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")

@@ -68,7 +68,7 @@ public final class ClientTestPage {
         }
         String initial = string(options, "initialRetryMillis");
         if (initial != null) {
-            builder.initialRetryMillis(Long.parseLong(initial));
+            builder.initialRetryMillis(Integer.parseInt(initial));
         }
         JSArray<JSString> types = types(options);
         for (int i = 0; i < types.getLength(); i++) {
