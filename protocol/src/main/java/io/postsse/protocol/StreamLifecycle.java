@@ -125,9 +125,6 @@ public final class StreamLifecycle {
     private String errorRetryAfter;
 
     public StreamLifecycle(Listener listener, Settings settings) {
-        if (settings.search == null) {
-            throw new NullPointerException("settings.search");
-        }
         this.listener = listener;
         this.settings = settings;
         this.retryPolicy = settings.retryPolicy != null ? settings.retryPolicy : RetryPolicy.exponentialWithJitter();
@@ -136,10 +133,7 @@ public final class StreamLifecycle {
 
     /** The first connection. */
     public int start() {
-        if (state != NEW) {
-            throw new IllegalStateException("already started");
-        }
-        return connect();
+        return state == NEW ? connect() : ignored();
     }
 
     /** The request failed before any response: refused, reset, unreachable. */
@@ -342,10 +336,15 @@ public final class StreamLifecycle {
     private int fail(StreamError error) {
         leaveConnection();
         state = CLOSED;
+        RuntimeException thrown = null;
         try {
             listener.onError(error);
-        } finally {
-            listener.onClose(CloseReason.FAILED);
+        } catch (RuntimeException e) {
+            thrown = e; // passed on once onClose has run
+        }
+        listener.onClose(CloseReason.FAILED);
+        if (thrown != null) {
+            throw thrown;
         }
         return STOP;
     }
