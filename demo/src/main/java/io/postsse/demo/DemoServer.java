@@ -1,4 +1,4 @@
-package io.postsse.server.demo;
+package io.postsse.demo;
 
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
