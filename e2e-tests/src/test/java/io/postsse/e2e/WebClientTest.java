@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The browser client in real Chromium, each case twice: through the Java API (a TeaVM-compiled
- * harness, {@code window.javaClient}) and through {@code postsse.js} ({@code window.jsClient}, a few
+ * harness, {@code window.javaClient}: {@code io.postsse.e2e.testpage.ClientTestPage}, built into this
+ * module's {@code e2e-web/js/testpage.js}) and through {@code postsse.js} ({@code window.jsClient}, a few
  * lines of plain JavaScript below). Both harnesses log callbacks as the same lines.
  */
 class WebClientTest {
@@ -68,6 +69,7 @@ class WebClientTest {
     static void start() {
         server = Javalin.create(config -> {
             config.staticFiles.add("/web", Location.CLASSPATH);
+            config.staticFiles.add("/e2e-web", Location.CLASSPATH);
             config.routes.get("/client-test.html", ctx -> ctx.html(PAGE));
             config.routes.post("/events", ctx -> {
                 OutputStream out = stream(ctx);
