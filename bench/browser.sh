@@ -30,7 +30,7 @@ echo "### Script size, bytes (minified; gzip -9)"
 echo
 echo "| script | raw | gzipped |"
 echo "|---|---|---|"
-postsse_js=web-client/target/classes/web/postsse.js
+postsse_js=web-client/target/classes/io/postsse/web/postsse.js
 [ -f "$postsse_js" ] && size "postsse.js (TeaVM)" "$postsse_js"
 size "eventsource-parser + its stream (esbuild --minify)" "$js/dist/size-eventsource-parser.js"
 size "@microsoft/fetch-event-source (esbuild --minify)" "$js/dist/size-fetch-event-source.js"

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Page;
 import io.javalin.Javalin;
-import io.postsse.server.demo.DemoServer;
-import io.postsse.server.demo.ReplyGenerator;
+import io.postsse.demo.DemoServer;
+import io.postsse.demo.ReplyGenerator;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Page;
 import io.javalin.Javalin;
-import io.postsse.server.demo.DemoServer;
-import io.postsse.server.demo.OpenAiRelay;
+import io.postsse.demo.DemoServer;
+import io.postsse.demo.OpenAiRelay;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.postsse.protocol.EventEncoder;
+import io.postsse.server.PostSse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The browser client in real Chromium, each case twice: through the Java API (a TeaVM-compiled
- * harness, {@code window.javaClient}) and through {@code postsse.js} ({@code window.jsClient}, a few
- * lines of plain JavaScript below). Both harnesses log callbacks as the same lines.
+ * harness, {@code window.javaClient}: {@code io.postsse.e2e.testpage.ClientTestPage}, built into this
+ * module's {@code e2e-web/js/testpage.js}) and through {@code postsse.js} ({@code window.jsClient}, a
+ * few lines of plain JavaScript below), served by {@code PostSse.serveClientScript()}. Both
+ * harnesses log callbacks as the same lines.
  */
 class WebClientTest {
     private static final double TIMEOUT_MS = 15_000;
@@ -67,7 +70,8 @@ class WebClientTest {
     @BeforeAll
     static void start() {
         server = Javalin.create(config -> {
-            config.staticFiles.add("/web", Location.CLASSPATH);
+            config.staticFiles.add("/e2e-web", Location.CLASSPATH);
+            PostSse.install(config, PostSse::serveClientScript);
             config.routes.get("/client-test.html", ctx -> ctx.html(PAGE));
             config.routes.post("/events", ctx -> {
                 OutputStream out = stream(ctx);

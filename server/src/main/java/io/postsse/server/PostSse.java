@@ -1,6 +1,7 @@
 package io.postsse.server;
 
 import io.javalin.config.JavalinConfig;
+import io.postsse.server.internal.ClientScript;
 import io.postsse.server.internal.Http2;
 import io.postsse.server.internal.ProducerExecutors;
 import io.postsse.server.internal.StreamRoute;
@@ -33,6 +34,9 @@ import java.util.function.Consumer;
  * validator, 403 for a cross-origin request from an origin not allowed. Then the response is
  * {@code text/event-stream}, whatever the request's {@code Accept} header says, uncompressed, with
  * each event flushed as it is written.
+ *
+ * <p>{@link #serveClientScript()} also serves the browser client, {@code /postsse.js}, for pages
+ * written in plain JavaScript.
  */
 public final class PostSse {
     /** How long a stream may go without an event before a comment is sent to keep it alive; null or zero: never. */
@@ -60,6 +64,7 @@ public final class PostSse {
     public boolean http2;
 
     private final List<StreamRoute.Definition<?>> routes = new ArrayList<>();
+    private boolean clientScript;
 
     private PostSse() {
     }
@@ -81,7 +86,33 @@ public final class PostSse {
         routes.add(new StreamRoute.Definition<>(path, bodyType, validator, producer));
     }
 
+    /**
+     * Also serves the browser client to pages written in plain JavaScript: {@code GET /postsse.js}
+     * ({@code text/javascript; charset=utf-8}), which defines {@code window.postsse} when loaded by
+     * {@code <script src="/postsse.js"></script>}, and {@code GET /postsse.d.ts}, its TypeScript
+     * declarations ({@code text/plain; charset=utf-8}); {@code HEAD} too. Nothing else is served: no
+     * other path, no folder. Both are sent with {@code X-Content-Type-Options: nosniff}, an
+     * {@code ETag}, and {@code Cache-Control: no-cache} (kept by caches, revalidated with a 304 while
+     * unchanged).
+     *
+     * <p>The files come from the {@code io.postsse:postsse-web-client} artifact, a runtime
+     * dependency of this one; without it on the classpath, {@link #install} fails.
+     *
+     * <pre>{@code
+     * Javalin.create(config -> PostSse.install(config, sse -> {
+     *     sse.serveClientScript();
+     *     sse.post("/api/chat", ChatRequest.class, producer);
+     * }));
+     * }</pre>
+     */
+    public void serveClientScript() {
+        clientScript = true;
+    }
+
     private void register(JavalinConfig config) {
+        if (clientScript) {
+            ClientScript.register(config);
+        }
         ExecutorService producers = ProducerExecutors.create(producerThreads);
         StreamRoute.Settings settings = new StreamRoute.Settings(heartbeat, maxBodyBytes, maxBufferedBytes,
                 sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,

@@ -43,11 +43,11 @@ public final class BrowserBench {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/bench-web", Location.CLASSPATH);
-            config.staticFiles.add("/web", Location.CLASSPATH);
             config.staticFiles.add(peers.toString(), Location.EXTERNAL);
             config.routes.post("/events", BrowserBench::writeStream);
             config.routes.get("/events", BrowserBench::writeStream);
             PostSse.install(config, sse -> {
+                sse.serveClientScript();
                 sse.post("/paced-10", Object.class, (request, events) -> paced(events, 10, 50));
                 sse.post("/paced-1000", Object.class, (request, events) -> paced(events, 1000, 2000));
             });

@@ -1,4 +1,4 @@
-package io.postsse.server.demo;
+package io.postsse.demo;
 
 import java.util.List;
 

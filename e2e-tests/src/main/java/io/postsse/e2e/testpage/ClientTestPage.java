@@ -1,4 +1,4 @@
-package io.postsse.web.testpage;
+package io.postsse.e2e.testpage;
 
 import io.postsse.web.EventStream;
 import io.postsse.web.dom.TextRender;

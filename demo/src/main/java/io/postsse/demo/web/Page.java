@@ -1,4 +1,4 @@
-package io.postsse.web.demo;
+package io.postsse.demo.web;
 
 import org.teavm.jso.JSBody;
 import org.teavm.jso.dom.html.HTMLDocument;

@@ -1,4 +1,4 @@
-package io.postsse.web.demo;
+package io.postsse.demo.web;
 
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.CloseReason;

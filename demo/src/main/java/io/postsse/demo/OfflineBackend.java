@@ -1,4 +1,4 @@
-package io.postsse.server.demo;
+package io.postsse.demo;
 
 import java.time.Duration;
 import java.util.List;

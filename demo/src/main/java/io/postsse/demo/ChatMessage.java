@@ -1,4 +1,4 @@
-package io.postsse.server.demo;
+package io.postsse.demo;
 
 /** One turn of a conversation, as OpenAI-compatible APIs name them: role {@code user} or {@code assistant}. */
 public record ChatMessage(String role, String content) {

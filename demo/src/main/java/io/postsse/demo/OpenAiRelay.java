@@ -1,4 +1,4 @@
-package io.postsse.server.demo;
+package io.postsse.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

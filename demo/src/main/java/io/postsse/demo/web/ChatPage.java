@@ -1,4 +1,4 @@
-package io.postsse.web.demo;
+package io.postsse.demo.web;
 
 import io.postsse.protocol.CloseReason;
 import io.postsse.web.EventStream;

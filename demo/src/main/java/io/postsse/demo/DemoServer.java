@@ -1,4 +1,4 @@
-package io.postsse.server.demo;
+package io.postsse.demo;
 
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The demo app: the chat page, the inspector page, and the streaming endpoint {@code POST /api/chat},
- * answered by the offline generator or by a relayed OpenAI-compatible server.
+ * answered by the offline generator or by a relayed OpenAI-compatible server; also
+ * {@code /postsse.js}, the client for plain JavaScript.
  */
 public final class DemoServer {
     /** The pause between two tokens of the built-in generator, so that streaming is visible. */
@@ -50,8 +51,11 @@ public final class DemoServer {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/web", Location.CLASSPATH);
-            PostSse.install(config, sse -> sse.post("/api/chat", ChatRequest.class, ChatRequest::problem,
-                    (chat, events) -> streamReply(backend, chat, events)));
+            PostSse.install(config, sse -> {
+                sse.serveClientScript();
+                sse.post("/api/chat", ChatRequest.class, ChatRequest::problem,
+                        (chat, events) -> streamReply(backend, chat, events));
+            });
         });
     }
 
