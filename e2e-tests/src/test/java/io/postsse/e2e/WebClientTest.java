@@ -10,6 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.postsse.protocol.EventEncoder;
 import io.postsse.server.PostSse;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,8 @@ class WebClientTest {
             + "      + e.detail + ' retrying=' + e.retrying); },\n"
             + "    onClose: function (e) { log.push('close ' + e.reason); }};\n"
             + "  (o.types || []).forEach(function (t) { opts.on[t] = function (e) {\n"
-            + "    log.push('on:' + e.type + ' ' + e.data + ' #' + e.lastEventId); }; });\n"
+            + "    log.push('on:' + e.type + ' ' + e.data + ' #' + e.lastEventId);\n"
+            + "    if (o.throwOn === t) throw new Error('boom in ' + t); }; });\n"
             + "  window.currentStream = postsse.stream(url, opts);\n"
             + "}};\n"
             + "</script></body></html>";
@@ -147,6 +149,53 @@ class WebClientTest {
                 write(out, EventEncoder.event(null, "2", "while hidden"));
             });
             config.routes.post("/xss", ctx -> write(stream(ctx), EventEncoder.event(null, "1", XSS)));
+            config.routes.post("/ids", ctx -> {
+                int call = count(ctx);
+                String key = ctx.queryParam("key");
+                lastEventIds.put(key + "#" + call, String.valueOf(ctx.header("Last-Event-ID")));
+                if (call == 3) {
+                    write(stream(ctx), EventEncoder.event(null, null, "three"));
+                    return;
+                }
+                ctx.res().setContentLength(100_000); // never reached: the body is cut short
+                OutputStream out = stream(ctx);
+                write(out, call == 1 ? EventEncoder.retry(10) + EventEncoder.event(null, "7", "one")
+                        : EventEncoder.event(null, null, "two"));
+                dropNow.computeIfAbsent(key + "#" + call, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
+            });
+            config.routes.post("/refused", ctx -> {
+                int call = count(ctx);
+                String key = ctx.queryParam("key");
+                if (call == 1) {
+                    ctx.res().setContentLength(100_000);
+                    OutputStream out = stream(ctx);
+                    write(out, EventEncoder.retry(10) + EventEncoder.event(null, "1", "one"));
+                    dropNow.computeIfAbsent(key, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
+                } else if (call <= 3) {
+                    // What a restarting server looks like to fetch: the connection closes, no response.
+                    // Twice, as Chromium tries a request once more by itself when a kept-alive
+                    // connection closes under it.
+                    ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
+                            .getEndPoint().close();
+                } else {
+                    lastEventIds.put(key, String.valueOf(ctx.header("Last-Event-ID")));
+                    write(stream(ctx), EventEncoder.event(null, "2", "two"));
+                }
+            });
+            config.routes.post("/throwing", ctx -> {
+                CountDownLatch latch = cancelled.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1));
+                OutputStream out = stream(ctx);
+                write(out, EventEncoder.event("token", "1", "first") + EventEncoder.event("token", "2", "second"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                try {
+                    while (System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                        write(out, EventEncoder.comment("tick"));
+                    }
+                } catch (IOException gone) {
+                    latch.countDown();
+                }
+            });
         }).start("127.0.0.1", 0);
         baseUrl = "http://127.0.0.1:" + server.port();
     }
@@ -313,6 +362,69 @@ class WebClientTest {
             assertEquals(List.of("open 200", "event message before hiding #1", "event message while hidden #2",
                     "close completed"), awaitClose(page));
             assertEquals(1, calls.get("/hidden?" + key).get(), "hiding the tab must not re-send the request");
+        }
+    }
+
+    /** Regression: each connection's fresh parser forgot the id, so the third sent no Last-Event-ID. */
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void lastEventIdOutlivesAConnectionThatSetNone(String client) {
+        String key = "ids-" + client;
+        try (Page page = open()) {
+            stream(page, client, "/ids?key=" + key, Map.of("initialRetryMillis", 10));
+            page.waitForFunction("() => window.log.includes('event message one #7')", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            dropNow.computeIfAbsent(key + "#1", k -> new CountDownLatch(1)).countDown();
+            page.waitForFunction("() => window.log.includes('event message two #7')", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            dropNow.computeIfAbsent(key + "#2", k -> new CountDownLatch(1)).countDown();
+            List<String> log = awaitClose(page);
+            assertEquals("event message three #7", log.get(log.size() - 2));
+            assertEquals("close completed", log.get(log.size() - 1));
+            assertEquals("null", lastEventIds.get(key + "#1"));
+            assertEquals("7", lastEventIds.get(key + "#2"));
+            assertEquals("7", lastEventIds.get(key + "#3"), "the third connection must send the last id seen");
+        }
+    }
+
+    /** Regression: a reconnection that fetch rejected (a server restarting) ended the stream as failed. */
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void refusedReconnectionIsRetried(String client) {
+        String key = "refused-" + client;
+        try (Page page = open()) {
+            stream(page, client, "/refused?key=" + key, Map.of("initialRetryMillis", 10));
+            page.waitForFunction("() => window.log.includes('event message one #1')", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            dropNow.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
+            List<String> log = awaitClose(page);
+            assertEquals(List.of("open 200", "event message one #1"), log.subList(0, 2));
+            List<String> errors = log.subList(2, log.size() - 3);
+            assertTrue(errors.size() >= 2, "the cut, then at least one refused reconnection: " + log);
+            for (String error : errors) {
+                assertTrue(error.startsWith("error network 0 ") && error.endsWith("retrying=true"), log.toString());
+            }
+            assertEquals(List.of("open 200", "event message two #2", "close completed"),
+                    log.subList(log.size() - 3, log.size()));
+            assertEquals("1", lastEventIds.get(key));
+        }
+    }
+
+    /** Regression: a callback that threw left the stream hanging, with neither onError nor onClose. */
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void callbackThatThrowsEndsTheStreamAsFailed(String client) throws Exception {
+        String key = "throwing-" + client;
+        CountDownLatch latch = cancelled.computeIfAbsent(key, k -> new CountDownLatch(1));
+        try (Page page = open()) {
+            stream(page, client, "/throwing?key=" + key, Map.of("types", List.of("token"), "throwOn", "token"));
+            List<String> log = awaitClose(page);
+            assertEquals(4, log.size(), log.toString());
+            assertEquals(List.of("open 200", "on:token first #1"), log.subList(0, 2));
+            assertTrue(log.get(2).startsWith("error handler_failed 0 a callback threw: ")
+                    && log.get(2).contains("boom in token") && log.get(2).endsWith("retrying=false"), log.get(2));
+            assertEquals("close failed", log.get(3));
+            assertTrue(latch.await(10, TimeUnit.SECONDS), "the connection should be closed");
         }
     }
 }

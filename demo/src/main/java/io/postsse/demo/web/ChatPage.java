@@ -95,6 +95,9 @@ public final class ChatPage {
         StringBuilder replyText = new StringBuilder();
         stream = EventStream.post("/api/chat")
                 .jsonBody(requestBody(question))
+                // Re-sending the question would start the reply over, appended to what is shown:
+                // a reply cut short is shown as interrupted instead.
+                .maxRetries(0)
                 .on("token", event -> {
                     String text = Token.parse(event.data()).getText();
                     Page.appendText(reply.text, text);
@@ -114,6 +117,9 @@ public final class ChatPage {
                 .onError(error -> {
                     if (error.retrying()) {
                         status.setTextContent("Connection lost: " + describe(error) + ". Retrying\u2026");
+                    } else if (error.kind() == StreamError.Kind.NETWORK) {
+                        reply.interrupt("Interrupted: the connection was lost before the reply ended ("
+                                + describe(error) + ").");
                     } else {
                         reply.fail(describe(error));
                     }
@@ -129,13 +135,16 @@ public final class ChatPage {
             reply.setState("stopped");
             reply.setMeta("Stopped.");
         } else if ("streaming".equals(reply.state())) {
-            reply.setState("done"); // the stream ended without a done event
+            reply.setState("done"); // the server ended the stream cleanly, without a done event
         }
-        if (!"error".equals(reply.state())) {
+        String state = reply.state();
+        // Only a whole reply, or one the user chose to stop, becomes part of the conversation.
+        if (state.equals("done") || state.equals("stopped")) {
             history.add(message("user", question));
             history.add(message("assistant", replyText));
         }
-        status.setTextContent("error".equals(reply.state()) ? "The reply failed." : "Ready.");
+        status.setTextContent(state.equals("error") ? "The reply failed."
+                : state.equals("interrupted") ? "The reply was interrupted." : "Ready.");
         prompt.focus();
     }
 
@@ -201,6 +210,12 @@ public final class ChatPage {
 
         void fail(String message) {
             setState("error");
+            meta.setTextContent(message);
+        }
+
+        /** Cut short: what arrived stays on screen, marked as incomplete. */
+        void interrupt(String message) {
+            setState("interrupted");
             meta.setTextContent(message);
         }
     }

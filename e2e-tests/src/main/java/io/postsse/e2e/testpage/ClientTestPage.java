@@ -71,9 +71,15 @@ public final class ClientTestPage {
             builder.initialRetryMillis(Integer.parseInt(initial));
         }
         JSArray<JSString> types = types(options);
+        String throwOn = string(options, "throwOn");
         for (int i = 0; i < types.getLength(); i++) {
             String type = types.get(i).stringValue();
-            builder.on(type, event -> log("on:" + event.type() + " " + event.data() + " #" + event.lastEventId()));
+            builder.on(type, event -> {
+                log("on:" + event.type() + " " + event.data() + " #" + event.lastEventId());
+                if (type.equals(throwOn)) {
+                    throw new IllegalStateException("boom in " + type);
+                }
+            });
         }
         String renderInto = string(options, "renderInto");
         EventStream.EventListener render = renderInto == null ? null

@@ -1,0 +1,129 @@
+package io.postsse.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.microsoft.playwright.Page;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The demo server as a real process of its own, killed mid-reply with {@code kill -9} and with a
+ * plain {@code kill}: the browser must report a broken stream, never a completed one.
+ */
+class KilledServerTest {
+    private static final double TIMEOUT_MS = 20_000;
+
+    /** The demo app in a child JVM on a free loopback port, its output in a file. */
+    private static final class DemoProcess implements AutoCloseable {
+        final Process process;
+        final int port;
+        final Path log;
+
+        DemoProcess() throws Exception {
+            try (ServerSocket probe = new ServerSocket(0)) {
+                port = probe.getLocalPort();
+            }
+            log = Files.createTempFile("postsse-demo", ".log");
+            ProcessBuilder builder = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "io.postsse.demo.DemoServer");
+            builder.environment().put("PORT", String.valueOf(port));
+            builder.environment().put("POSTSSE_TOKEN_DELAY_MS", "150"); // a reply that lasts seconds
+            builder.environment().remove("POSTSSE_UPSTREAM_URL");
+            builder.redirectErrorStream(true).redirectOutput(log.toFile());
+            process = builder.start();
+            awaitServing();
+        }
+
+        String base() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        /** Polls the page until the server answers, for at most 20 s. */
+        private void awaitServing() throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the demo server exited: " + Files.readString(log));
+                }
+                try {
+                    HttpURLConnection connection = (HttpURLConnection) URI.create(base() + "/").toURL().openConnection();
+                    connection.setConnectTimeout(500);
+                    if (connection.getResponseCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                process.waitFor(50, TimeUnit.MILLISECONDS);
+            }
+            throw new AssertionError("the demo server did not start: " + Files.readString(log));
+        }
+
+        /** {@code kill -9} or a plain {@code kill} by the process's PID. */
+        void kill(String signal) throws Exception {
+            Process kill = new ProcessBuilder("kill", signal, String.valueOf(process.pid())).inheritIO().start();
+            assertEquals(0, kill.waitFor(), "kill " + signal);
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the server should be gone");
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-9", "-TERM"})
+    void chatShowsAReplyCutByAKilledServerAsInterrupted(String signal) throws Exception {
+        try (DemoProcess server = new DemoProcess(); Page page = Chromium.newPage()) {
+            page.navigate(server.base() + "/");
+            ChatDemoTest.ask(page, "Tell me about streams");
+            page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
+                    + " return t && t.textContent.length > 0; }", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            server.kill(signal);
+            ChatDemoTest.waitForState(page, "interrupted");
+            assertTrue(ChatDemoTest.lastReply(page).locator(".meta").textContent().startsWith("Interrupted"));
+            assertEquals("The reply was interrupted.", page.textContent("#status"));
+            assertNotEquals("", ChatDemoTest.lastReply(page).locator(".text").textContent(),
+                    "what arrived before the cut stays on screen");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-9", "-TERM"})
+    void postsseJsReportsAStreamCutByAKilledServerAsFailed(String signal) throws Exception {
+        try (DemoProcess server = new DemoProcess(); Page page = Chromium.newPage()) {
+            page.navigate(server.base() + "/inspector.html");
+            page.addScriptTag(new Page.AddScriptTagOptions().setUrl("/postsse.js"));
+            page.evaluate("() => { window.log = [];"
+                    + " postsse.stream('/api/chat', {body: {prompt: 'hi'}, maxRetries: 1, initialRetryMillis: 50,"
+                    + "  onEvent: e => { if (!window.log.includes('event')) window.log.push('event'); },"
+                    + "  onError: e => window.log.push('error ' + e.kind + ' retrying=' + e.retrying),"
+                    + "  onClose: e => window.log.push('close ' + e.reason)}); }");
+            page.waitForFunction("() => window.log.includes('event')", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            server.kill(signal);
+            page.waitForFunction("() => window.log.some(line => line.startsWith('close '))", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            @SuppressWarnings("unchecked")
+            List<String> log = (List<String>) page.evaluate("() => window.log");
+            // The cut, then the reconnection refused by the dead server, then the end.
+            assertEquals(List.of("event", "error network retrying=true", "error network retrying=false", "close failed"),
+                    log);
+        }
+    }
+
+}
