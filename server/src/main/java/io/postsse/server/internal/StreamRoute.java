@@ -220,6 +220,10 @@ public final class StreamRoute<T> {
         if (DisconnectWatcher.ownsConnection(ctx.req())) {
             // One HTTP/1.1 connection per stream: see DisconnectWatcher.
             response.setHeader("Connection", "close");
+            // Framed all the same, so that only a normal end writes the last, empty chunk and a
+            // connection cut early is a broken stream for the client, never an end. Jetty chunks
+            // a closing connection's body only when asked to; an HTTP/1.0 client gets it unframed.
+            response.setHeader("Transfer-Encoding", "chunked");
         }
         // Straight to the servlet stream: Javalin's own output stream may compress.
         OutputStream out = response.getOutputStream();
