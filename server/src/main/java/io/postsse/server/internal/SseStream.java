@@ -350,14 +350,25 @@ final class SseStream implements EventEmitter {
         void write(byte[] frames) throws IOException;
     }
 
-    /** Writes frames, and heartbeats while none come, until the stream ends; returns how it ended. */
+    /**
+     * Writes frames, and heartbeats while none come, until the stream ends; returns how it ended.
+     *
+     * <p>A stream that was cancelled, by its client, the server or its send timeout, is broken
+     * before this returns, so that the response never ends normally after it: no last chunk over
+     * HTTP/1.1, a reset over HTTP/2. The client then sees a failure, never a complete stream.
+     */
     Outcome writeUntilEnd(FrameWriter out) {
         Outcome outcome = writeLoop(out);
+        boolean broken;
         lock.lock();
         try {
             finished = true;
+            broken = cancelled != null;
         } finally {
             lock.unlock();
+        }
+        if (broken) {
+            abortConnection.run();
         }
         return outcome;
     }
@@ -384,6 +395,7 @@ final class SseStream implements EventEmitter {
                 }
                 if (buffer.isEmpty()) {
                     if (ending) {
+                        finished = true; // a cancellation from now on is too late to break the end
                         return endOutcome;
                     }
                     batch.add(HEARTBEAT);

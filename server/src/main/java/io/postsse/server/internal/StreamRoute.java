@@ -254,6 +254,7 @@ public final class StreamRoute<T> {
                 return CompletableFuture.runAsync(() -> write(stream, out, started), writers);
             } catch (RejectedExecutionException e) { // the server is stopping
                 stream.cancel(SseStream.Outcome.CANCELLED);
+                DisconnectWatcher.abort(ctx.req()); // a break for the client, not an end
                 end(stream, SseStream.Outcome.CANCELLED, started);
                 return CompletableFuture.completedFuture(null);
             }
