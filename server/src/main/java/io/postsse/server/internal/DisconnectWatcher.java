@@ -2,6 +2,7 @@ package io.postsse.server.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpVersion;
@@ -67,10 +68,9 @@ final class DisconnectWatcher {
     }
 
     /**
-     * Breaks the stream, so that a write blocked on a client that never reads fails, and so that
-     * the response never ends normally after it: the client sees a broken stream, not a complete
-     * one. Over HTTP/1.1 this closes the connection, before the last chunk. Over HTTP/2 it resets
-     * the request's stream alone, and fails the request, which fails a write still pending.
+     * Breaks the stream at once, so that a write blocked on a client that never reads fails: over
+     * HTTP/1.1 by closing its connection, over HTTP/2 by resetting its stream alone and failing the
+     * request, which fails the pending write.
      */
     static void abort(HttpServletRequest request) {
         ServletContextRequest jetty = jettyRequest(request);
@@ -92,6 +92,39 @@ final class DisconnectWatcher {
             }
         } catch (RuntimeException e) {
             LOG.debug("Could not fail the request", e);
+        }
+    }
+
+    /**
+     * Makes sure that a stream whose writer is done can no longer end normally, so that its client
+     * sees a broken stream, not a complete one: over HTTP/1.1 the connection's output is shut
+     * before the last chunk, over HTTP/2 the stream is reset. The request itself is left to end as
+     * usual: Jetty learns of the break only when it writes the end, after the application is done
+     * with the request, and fails that write. (Failing or closing the request now would let Jetty
+     * recycle it under an application that still completes it.)
+     */
+    static void preventEnd(HttpServletRequest request) {
+        ServletContextRequest jetty = jettyRequest(request);
+        if (jetty == null) {
+            return;
+        }
+        if (!ownsConnection(jetty)) {
+            resetStream(jetty);
+            return;
+        }
+        EndPoint endPoint = endPoint(jetty);
+        if (endPoint == null) {
+            return;
+        }
+        try {
+            if (endPoint.getTransport() instanceof SocketChannel) {
+                // Beneath Jetty, which would otherwise see a closed connection and end the request.
+                ((SocketChannel) endPoint.getTransport()).shutdownOutput();
+            } else {
+                endPoint.shutdownOutput();
+            }
+        } catch (IOException | RuntimeException e) { // closed already: broken already
+            LOG.debug("Could not shut the connection's output", e);
         }
     }
 

@@ -51,12 +51,15 @@ final class SseStream implements EventEmitter {
     private final long sendTimeoutNanos;
     private final long heartbeatNanos;
     private final Runnable abortConnection;
+    private final Runnable preventEnd;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when there is something for the writer: a frame, an end, a cancellation. */
     private final Condition writerWork = lock.newCondition();
     /** Signalled when the writer took frames out of the buffer. */
     private final Condition bufferRoom = lock.newCondition();
+    /** Signalled when the writer is done, and has broken the stream if it was cancelled. */
+    private final Condition writerDone = lock.newCondition();
     private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
     private final List<Runnable> cancelCallbacks = new ArrayList<>();
     private int bufferedBytes;
@@ -68,9 +71,11 @@ final class SseStream implements EventEmitter {
     private Thread producerThread;
     /** Set when the writer is done: a cancellation after that changes nothing. */
     private boolean finished;
+    /** Set when the writer has returned, after breaking a cancelled stream. */
+    private boolean writerReturned;
 
     SseStream(String streamId, String lastEventId, JsonMapper jsonMapper, int maxBufferedBytes,
-            Duration sendTimeout, Duration heartbeat, Runnable abortConnection) {
+            Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd) {
         this.streamId = streamId;
         this.lastEventId = lastEventId;
         this.jsonMapper = jsonMapper;
@@ -78,6 +83,7 @@ final class SseStream implements EventEmitter {
         this.sendTimeoutNanos = sendTimeout.toNanos();
         this.heartbeatNanos = heartbeat == null || heartbeat.isZero() || heartbeat.isNegative() ? 0 : heartbeat.toNanos();
         this.abortConnection = abortConnection;
+        this.preventEnd = preventEnd;
     }
 
     // ---- the emitter ----
@@ -368,9 +374,33 @@ final class SseStream implements EventEmitter {
             lock.unlock();
         }
         if (broken) {
-            abortConnection.run();
+            preventEnd.run();
+        }
+        lock.lock();
+        try {
+            writerReturned = true;
+            writerDone.signalAll();
+        } finally {
+            lock.unlock();
         }
         return outcome;
+    }
+
+    /** Waits, at most until the deadline ({@link System#nanoTime()}), for the writer to be done. */
+    boolean awaitWriter(long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (!writerReturned) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                writerDone.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private Outcome writeLoop(FrameWriter out) {
