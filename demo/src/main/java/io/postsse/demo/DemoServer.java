@@ -23,7 +23,9 @@ public final class DemoServer {
 
     public static void main(String[] args) {
         int port = Integer.parseInt(env("PORT", "7070"));
-        create(backendFromEnvironment()).start(port);
+        Javalin app = create(backendFromEnvironment()).start(port);
+        // A plain kill stops the server: its open streams are broken, so that clients know to reconnect.
+        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "postsse-demo-stop"));
     }
 
     /**

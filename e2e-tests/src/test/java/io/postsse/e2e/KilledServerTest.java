@@ -94,7 +94,10 @@ class KilledServerTest {
                     + " return t && t.textContent.length > 0; }", null,
                     new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
             server.kill(signal);
-            ChatDemoTest.waitForState(page, "interrupted");
+            page.waitForFunction("() => document.querySelector('article.turn.assistant').dataset.state !== 'streaming'",
+                    null, new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            assertEquals("interrupted", ChatDemoTest.lastReply(page).getAttribute("data-state"),
+                    ChatDemoTest.lastReply(page).locator(".meta").textContent());
             assertTrue(ChatDemoTest.lastReply(page).locator(".meta").textContent().startsWith("Interrupted"));
             assertEquals("The reply was interrupted.", page.textContent("#status"));
             assertNotEquals("", ChatDemoTest.lastReply(page).locator(".text").textContent(),

@@ -24,10 +24,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class PostsseCli {
     static final String USAGE = String.join("\n",
-            "usage: postsse-cli post URL [--json BODY] [-H 'Name: value']...",
+            "usage: postsse-cli post URL [--json BODY] [-H 'Name: value']... [--max-retries N] [--retry-delay-ms MS]",
             "       postsse-cli parse < captured-stream",
             "",
-            "post   sends a POST (with the JSON body, if given) and prints each event as it arrives",
+            "post   sends a POST (with the JSON body, if given) and prints each event as it arrives;",
+            "       a broken stream is sent again up to --max-retries times in a row (default 5, 0: never),",
+            "       first after --retry-delay-ms (default 1000) unless the server named a delay",
             "parse  reads a raw text/event-stream from standard input and prints its events,",
             "       then {\"end\":true,\"lastEventId\":...,\"retry\":...}",
             "Each event is printed as {\"type\":...,\"data\":...,\"lastEventId\":...}.");
@@ -90,6 +92,13 @@ public final class PostsseCli {
             String value = args[++i];
             if (option.equals("--json")) {
                 request = request.jsonBody(value);
+            } else if (option.equals("--max-retries") || option.equals("--retry-delay-ms")) {
+                long number = nonNegative(value);
+                if (number < 0 || (option.equals("--max-retries") && number > Integer.MAX_VALUE)) {
+                    return usage(err, option + " takes a whole number, 0 or more, not: " + value);
+                }
+                request = option.equals("--max-retries") ? request.maxRetries((int) number)
+                        : request.retryDelay(Duration.ofMillis(number));
             } else if (option.equals("-H") || option.equals("--header")) {
                 int colon = value.indexOf(':');
                 if (colon <= 0) {
@@ -141,6 +150,14 @@ public final class PostsseCli {
 
     private static String describe(EventStreamException error) {
         return error.getMessage() + (error.detail().isEmpty() ? "" : " \u2014 " + error.detail());
+    }
+
+    /** The text as a whole number, 0 or more; -1 when it is not one. */
+    private static long nonNegative(String text) {
+        if (text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Long.parseLong(text);
     }
 
     private static int parse(InputStream in, PrintStream out, PrintStream err) {

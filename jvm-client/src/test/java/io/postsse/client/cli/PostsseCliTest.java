@@ -6,8 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +72,57 @@ class PostsseCliTest {
     @Test
     void headerWithoutColonIsBadUsage() {
         assertEquals(2, run(new byte[0], "post", "http://127.0.0.1:1/", "-H", "nocolon").exitCode());
+    }
+
+    @Test
+    void retryOptionsTakeWholeNumbers() {
+        for (String option : new String[] {"--max-retries", "--retry-delay-ms"}) {
+            for (String bad : new String[] {"-1", "x", "1.5", ""}) {
+                Result result = run(new byte[0], "post", "http://127.0.0.1:1/", option, bad);
+                assertEquals(2, result.exitCode(), option + " " + bad);
+                assertTrue(result.err().contains(option + " takes a whole number"), result.err());
+            }
+        }
+    }
+
+    @Test
+    void maxRetriesBoundsTheReconnectionsOfABrokenStream() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                // The first stream sends one event, then its connection drops before the last
+                // chunk; each reconnection is answered 503.
+                while (true) {
+                    try (Socket socket = listener.accept()) {
+                        int connection = connections.incrementAndGet();
+                        InputStream in = socket.getInputStream();
+                        StringBuilder head = new StringBuilder();
+                        while (head.indexOf("\r\n\r\n") < 0) {
+                            int read = in.read();
+                            if (read < 0) {
+                                break;
+                            }
+                            head.append((char) read);
+                        }
+                        String response = connection == 1
+                                ? "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                        + "Transfer-Encoding: chunked\r\n\r\nb\r\ndata: one\n\n\r\n"
+                                : "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                        socket.getOutputStream().write(response.getBytes(StandardCharsets.US_ASCII));
+                        socket.getOutputStream().flush();
+                    } catch (IOException e) {
+                        return; // the listener is closed
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            Result result = run(new byte[0], "post", "http://127.0.0.1:" + listener.getLocalPort() + "/chat",
+                    "--max-retries", "2", "--retry-delay-ms", "10");
+            assertEquals(1, result.exitCode(), result.out() + result.err());
+            assertEquals(3, connections.get(), "the first connection and two retries");
+            assertEquals("{\"type\":\"message\",\"data\":\"one\",\"lastEventId\":\"\"}", result.out().trim());
+        }
     }
 
     @Test

@@ -2,11 +2,17 @@ package io.postsse.server.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
-import java.util.concurrent.TimeoutException;
+import java.nio.channels.SocketChannel;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.HttpChannel;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
@@ -62,8 +68,9 @@ final class DisconnectWatcher {
     }
 
     /**
-     * Breaks the stream, so that a write blocked on a client that never reads fails: over HTTP/1.1
-     * by closing its connection, over HTTP/2 by failing the request, which resets its stream alone.
+     * Breaks the stream at once, so that a write blocked on a client that never reads fails: over
+     * HTTP/1.1 by closing its connection, over HTTP/2 by resetting its stream alone and failing the
+     * request, which fails the pending write.
      */
     static void abort(HttpServletRequest request) {
         ServletContextRequest jetty = jettyRequest(request);
@@ -77,13 +84,75 @@ final class DisconnectWatcher {
             }
             return;
         }
+        resetStream(jetty);
         try {
-            Runnable failure = HttpChannel.from(jetty).onFailure(new TimeoutException("the client stopped reading"));
+            Runnable failure = HttpChannel.from(jetty).onFailure(new StreamAborted());
             if (failure != null) {
                 failure.run();
             }
         } catch (RuntimeException e) {
             LOG.debug("Could not fail the request", e);
+        }
+    }
+
+    /**
+     * Makes sure that a stream whose writer is done can no longer end normally, so that its client
+     * sees a broken stream, not a complete one: over HTTP/1.1 the connection's output is shut
+     * before the last chunk, over HTTP/2 the stream is reset. The request itself is left to end as
+     * usual: Jetty learns of the break only when it writes the end, after the application is done
+     * with the request, and fails that write. (Failing or closing the request now would let Jetty
+     * recycle it under an application that still completes it.)
+     */
+    static void preventEnd(HttpServletRequest request) {
+        ServletContextRequest jetty = jettyRequest(request);
+        if (jetty == null) {
+            return;
+        }
+        if (!ownsConnection(jetty)) {
+            resetStream(jetty);
+            return;
+        }
+        EndPoint endPoint = endPoint(jetty);
+        if (endPoint == null) {
+            return;
+        }
+        try {
+            if (endPoint.getTransport() instanceof SocketChannel) {
+                // Beneath Jetty, which would otherwise see a closed connection and end the request.
+                ((SocketChannel) endPoint.getTransport()).shutdownOutput();
+            } else {
+                endPoint.shutdownOutput();
+            }
+        } catch (IOException | RuntimeException e) { // closed already: broken already
+            LOG.debug("Could not shut the connection's output", e);
+        }
+    }
+
+    /**
+     * Resets the request's HTTP/2 stream (CANCEL), so that nothing, and above all no end of the
+     * stream, can be sent on it after. Jetty names an HTTP/2 request by its stream's id.
+     */
+    private static void resetStream(ServletContextRequest request) {
+        try {
+            Connection connection = request.getConnectionMetaData().getConnection();
+            if (!(connection instanceof HTTP2Connection)) {
+                return;
+            }
+            Stream stream = ((HTTP2Connection) connection).getSession().getStream(Integer.parseInt(request.getId()));
+            if (stream != null) {
+                stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+            }
+        } catch (RuntimeException e) { // NumberFormatException too: an id that is not the stream's
+            LOG.debug("Could not reset the stream", e);
+        }
+    }
+
+    /** Why a stream was broken on purpose; quiet, so that Jetty does not log it as a failure. */
+    private static final class StreamAborted extends IOException implements QuietException {
+        private static final long serialVersionUID = 1L;
+
+        StreamAborted() {
+            super("the stream was cancelled");
         }
     }
 

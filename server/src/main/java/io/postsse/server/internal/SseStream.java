@@ -51,12 +51,15 @@ final class SseStream implements EventEmitter {
     private final long sendTimeoutNanos;
     private final long heartbeatNanos;
     private final Runnable abortConnection;
+    private final Runnable preventEnd;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when there is something for the writer: a frame, an end, a cancellation. */
     private final Condition writerWork = lock.newCondition();
     /** Signalled when the writer took frames out of the buffer. */
     private final Condition bufferRoom = lock.newCondition();
+    /** Signalled when the writer is done, and has broken the stream if it was cancelled. */
+    private final Condition writerDone = lock.newCondition();
     private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
     private final List<Runnable> cancelCallbacks = new ArrayList<>();
     private int bufferedBytes;
@@ -68,9 +71,11 @@ final class SseStream implements EventEmitter {
     private Thread producerThread;
     /** Set when the writer is done: a cancellation after that changes nothing. */
     private boolean finished;
+    /** Set when the writer has returned, after breaking a cancelled stream. */
+    private boolean writerReturned;
 
     SseStream(String streamId, String lastEventId, JsonMapper jsonMapper, int maxBufferedBytes,
-            Duration sendTimeout, Duration heartbeat, Runnable abortConnection) {
+            Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd) {
         this.streamId = streamId;
         this.lastEventId = lastEventId;
         this.jsonMapper = jsonMapper;
@@ -78,6 +83,7 @@ final class SseStream implements EventEmitter {
         this.sendTimeoutNanos = sendTimeout.toNanos();
         this.heartbeatNanos = heartbeat == null || heartbeat.isZero() || heartbeat.isNegative() ? 0 : heartbeat.toNanos();
         this.abortConnection = abortConnection;
+        this.preventEnd = preventEnd;
     }
 
     // ---- the emitter ----
@@ -350,16 +356,51 @@ final class SseStream implements EventEmitter {
         void write(byte[] frames) throws IOException;
     }
 
-    /** Writes frames, and heartbeats while none come, until the stream ends; returns how it ended. */
+    /**
+     * Writes frames, and heartbeats while none come, until the stream ends; returns how it ended.
+     *
+     * <p>A stream that was cancelled, by its client, the server or its send timeout, is broken
+     * before this returns, so that the response never ends normally after it: no last chunk over
+     * HTTP/1.1, a reset over HTTP/2. The client then sees a failure, never a complete stream.
+     */
     Outcome writeUntilEnd(FrameWriter out) {
         Outcome outcome = writeLoop(out);
+        boolean broken;
         lock.lock();
         try {
             finished = true;
+            broken = cancelled != null;
+        } finally {
+            lock.unlock();
+        }
+        if (broken) {
+            preventEnd.run();
+        }
+        lock.lock();
+        try {
+            writerReturned = true;
+            writerDone.signalAll();
         } finally {
             lock.unlock();
         }
         return outcome;
+    }
+
+    /** Waits, at most until the deadline ({@link System#nanoTime()}), for the writer to be done. */
+    boolean awaitWriter(long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (!writerReturned) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                writerDone.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private Outcome writeLoop(FrameWriter out) {
@@ -384,6 +425,7 @@ final class SseStream implements EventEmitter {
                 }
                 if (buffer.isEmpty()) {
                     if (ending) {
+                        finished = true; // a cancellation from now on is too late to break the end
                         return endOutcome;
                     }
                     batch.add(HEARTBEAT);

@@ -14,6 +14,8 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
@@ -21,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,10 +59,25 @@ public final class StreamRoute<T> {
         this.settings = settings;
     }
 
-    /** Cancels every open stream: the server is stopping. */
+    /**
+     * Cancels every open stream: the server is stopping. Waits, a second at most, for their
+     * writers to break them, so that each stream is broken, and its request ended, before the
+     * server closes the connections under them.
+     */
     public static void cancelAll(Settings settings) {
-        for (SseStream stream : settings.activeStreams()) {
+        List<SseStream> streams = new ArrayList<>(settings.activeStreams());
+        for (SseStream stream : streams) {
             stream.cancel(SseStream.Outcome.CANCELLED);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        try {
+            for (SseStream stream : streams) {
+                if (!stream.awaitWriter(deadline)) {
+                    LOG.debug("Stream {} was not broken within a second of the stop", stream.streamId());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -212,7 +230,7 @@ public final class StreamRoute<T> {
         String streamId = UUID.randomUUID().toString();
         SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, ctx.jsonMapper(),
                 settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
-                () -> DisconnectWatcher.abort(ctx.req()));
+                () -> DisconnectWatcher.abort(ctx.req()), () -> DisconnectWatcher.preventEnd(ctx.req()));
         response.setStatus(200);
         response.setContentType("text/event-stream; charset=utf-8");
         response.setHeader("Cache-Control", "no-cache");
@@ -220,6 +238,10 @@ public final class StreamRoute<T> {
         if (DisconnectWatcher.ownsConnection(ctx.req())) {
             // One HTTP/1.1 connection per stream: see DisconnectWatcher.
             response.setHeader("Connection", "close");
+            // Framed all the same, so that only a normal end writes the last, empty chunk and a
+            // connection cut early is a broken stream for the client, never an end. Jetty chunks
+            // a closing connection's body only when asked to; an HTTP/1.0 client gets it unframed.
+            response.setHeader("Transfer-Encoding", "chunked");
         }
         // Straight to the servlet stream: Javalin's own output stream may compress.
         OutputStream out = response.getOutputStream();
@@ -250,6 +272,7 @@ public final class StreamRoute<T> {
                 return CompletableFuture.runAsync(() -> write(stream, out, started), writers);
             } catch (RejectedExecutionException e) { // the server is stopping
                 stream.cancel(SseStream.Outcome.CANCELLED);
+                DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
                 end(stream, SseStream.Outcome.CANCELLED, started);
                 return CompletableFuture.completedFuture(null);
             }
