@@ -1,0 +1,15 @@
+/**
+ * The Javalin toolkit: {@code io.postsse.server}. Its {@code internal} package is not part of the
+ * API, and other modules cannot reach it.
+ */
+module io.postsse.server {
+    requires transitive io.javalin;
+    requires io.postsse.protocol;
+    requires com.fasterxml.jackson.core;
+    requires com.fasterxml.jackson.databind;
+    requires org.eclipse.jetty.http2.common;
+    requires org.eclipse.jetty.http2.server;
+    requires org.slf4j;
+
+    exports io.postsse.server;
+}
