@@ -83,20 +83,7 @@ class WebClientTest {
                         + EventEncoder.event("token", "2", "b")
                         + EventEncoder.event("done", "3", "c"));
             });
-            config.routes.post("/slow", ctx -> {
-                CountDownLatch latch = cancelled.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1));
-                OutputStream out = stream(ctx);
-                write(out, EventEncoder.event(null, "1", "first"));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-                try {
-                    while (System.nanoTime() < deadline) {
-                        Thread.sleep(20);
-                        write(out, EventEncoder.comment("tick"));
-                    }
-                } catch (IOException gone) {
-                    latch.countDown();
-                }
-            });
+            config.routes.post("/slow", ctx -> streamUntilGone(ctx, EventEncoder.event(null, "1", "first")));
             config.routes.post("/problem", ctx -> {
                 ctx.res().setStatus(400);
                 ctx.res().setContentType("application/problem+json");
@@ -182,20 +169,8 @@ class WebClientTest {
                     write(stream(ctx), EventEncoder.event(null, "2", "two"));
                 }
             });
-            config.routes.post("/throwing", ctx -> {
-                CountDownLatch latch = cancelled.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1));
-                OutputStream out = stream(ctx);
-                write(out, EventEncoder.event("token", "1", "first") + EventEncoder.event("token", "2", "second"));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-                try {
-                    while (System.nanoTime() < deadline) {
-                        Thread.sleep(20);
-                        write(out, EventEncoder.comment("tick"));
-                    }
-                } catch (IOException gone) {
-                    latch.countDown();
-                }
-            });
+            config.routes.post("/throwing", ctx -> streamUntilGone(ctx,
+                    EventEncoder.event("token", "1", "first") + EventEncoder.event("token", "2", "second")));
         }).start("127.0.0.1", 0);
         baseUrl = "http://127.0.0.1:" + server.port();
     }
@@ -216,6 +191,25 @@ class WebClientTest {
         ctx.res().setContentType("text/event-stream;charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-store");
         return ctx.res().getOutputStream();
+    }
+
+    /**
+     * Sends the events, then a comment every 20 ms for at most 15 s; counts down the key's
+     * {@code cancelled} latch when a write fails because the client went away.
+     */
+    private static void streamUntilGone(Context ctx, String events) throws Exception {
+        CountDownLatch latch = cancelled.computeIfAbsent(ctx.queryParam("key"), k -> new CountDownLatch(1));
+        OutputStream out = stream(ctx);
+        write(out, events);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        try {
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                write(out, EventEncoder.comment("tick"));
+            }
+        } catch (IOException gone) {
+            latch.countDown();
+        }
     }
 
     private static void write(OutputStream out, String text) throws IOException {

@@ -21,6 +21,21 @@ import org.junit.jupiter.api.Test;
 class EventStreamClientTest {
     private final EventStreamClient client = EventStreamClient.create();
 
+    /** Sends an event every 10 ms, up to 1,000; counts down the latch when the client closes the connection. */
+    private static RawHttpServer.Handler eventsUntilClosed(CountDownLatch serverSawClose) {
+        return (request, exchange) -> {
+            exchange.startStream();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    exchange.send("data: " + i + "\n\n");
+                    Thread.sleep(10);
+                }
+            } catch (IOException e) {
+                serverSawClose.countDown();
+            }
+        };
+    }
+
     private static EventStreamRequest fastRetries(RawHttpServer server) {
         return EventStreamRequest.post(server.uri("/stream")).jsonBody("{\"q\":1}").retryDelay(Duration.ofMillis(10));
     }
@@ -286,17 +301,7 @@ class EventStreamClientTest {
     @Test
     void callbackThatThrowsEndsTheStreamAsHandlerFailed() throws Exception {
         CountDownLatch serverSawClose = new CountDownLatch(1);
-        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
-            exchange.startStream();
-            try {
-                for (int i = 0; i < 1000; i++) {
-                    exchange.send("data: " + i + "\n\n");
-                    Thread.sleep(10);
-                }
-            } catch (IOException e) {
-                serverSawClose.countDown();
-            }
-        })) {
+        try (RawHttpServer server = new RawHttpServer(eventsUntilClosed(serverSawClose))) {
             RecordingListener listener = new RecordingListener() {
                 @Override
                 public void onEvent(ServerSentEvent event) {
@@ -331,17 +336,7 @@ class EventStreamClientTest {
     @Test
     void cancelMidStreamClosesTheConnectionAndReportsCancelledOnce() throws Exception {
         CountDownLatch serverSawClose = new CountDownLatch(1);
-        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
-            exchange.startStream();
-            try {
-                for (int i = 0; i < 1000; i++) {
-                    exchange.send("data: " + i + "\n\n");
-                    Thread.sleep(10);
-                }
-            } catch (IOException e) {
-                serverSawClose.countDown();
-            }
-        })) {
+        try (RawHttpServer server = new RawHttpServer(eventsUntilClosed(serverSawClose))) {
             RecordingListener listener = new RecordingListener();
             EventStreamCall call = client.open(fastRetries(server), listener);
             listener.awaitFirstEvent();

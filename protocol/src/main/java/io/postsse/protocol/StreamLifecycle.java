@@ -158,7 +158,7 @@ public final class StreamLifecycle {
             errorRetryAfter = retryAfter;
             return READ_ERROR_BODY;
         }
-        if (contentType == null || !startsWithIgnoringAsciiCase(contentType, "text/event-stream")) {
+        if (contentType == null || !AsciiCase.startsWith(contentType, "text/event-stream")) {
             return fail(new StreamError(StreamError.Kind.CONTENT_TYPE, status, "expected text/event-stream but got "
                     + (contentType == null || contentType.isEmpty() ? "no content type" : contentType), "", null, false));
         }
@@ -388,23 +388,5 @@ public final class StreamLifecycle {
             }
         }
         return seconds >= MAX_RETRY_AFTER_SECONDS ? Integer.MAX_VALUE : seconds * 1000;
-    }
-
-    /**
-     * Whether the text starts with the lower-case ASCII prefix, in any ASCII letter case; by hand,
-     * since {@code toLowerCase} would compile Unicode case tables into the browser's script.
-     */
-    private static boolean startsWithIgnoringAsciiCase(String text, String prefix) {
-        if (text.length() < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            char c = text.charAt(i);
-            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
-            if (lower != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,5 +1,6 @@
 package io.postsse.web;
 
+import io.postsse.protocol.AsciiCase;
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.EventStreamParser;
 import io.postsse.protocol.RetryPolicy;
@@ -161,7 +162,7 @@ public final class EventStream {
         if (request.body != null) {
             boolean contentTypeGiven = false;
             for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
-                contentTypeGiven |= header.name.length() == 12 && startsWithIgnoringCase(header.name, "content-type");
+                contentTypeGiven |= header.name.length() == 12 && AsciiCase.startsWith(header.name, "content-type");
             }
             if (!contentTypeGiven) {
                 headers.append("Content-Type", request.contentType);
@@ -247,20 +248,6 @@ public final class EventStream {
         return trimmed.length() <= ERROR_BODY_EXCERPT ? trimmed : trimmed.substring(0, ERROR_BODY_EXCERPT) + "\u2026";
     }
 
-    /** Whether the text starts with the lower-case ASCII prefix, ignoring the text's ASCII case. */
-    private static boolean startsWithIgnoringCase(String text, String expected) {
-        if (text.length() < expected.length()) {
-            return false;
-        }
-        for (int i = 0; i < expected.length(); i++) {
-            char c = text.charAt(i);
-            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
-            if (lower != expected.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     /** The lifecycle's callbacks, passed to the builder's listeners with what the browser adds. */
     private final class Callbacks implements StreamLifecycle.Listener {
