@@ -121,6 +121,10 @@ final class RawHttpServer implements AutoCloseable {
         acceptor.start();
     }
 
+    int port() {
+        return serverSocket.getLocalPort();
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + serverSocket.getLocalPort() + path);
     }
