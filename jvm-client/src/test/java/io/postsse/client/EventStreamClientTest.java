@@ -76,6 +76,20 @@ class EventStreamClientTest {
         }
     }
 
+    /** As in the browser client: the default JSON content type only when the caller named none. */
+    @Test
+    void contentTypeGivenAsAHeaderReplacesTheDefault() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).header("content-type", "application/vnd.api+json"), listener);
+            listener.awaitClose();
+            assertEquals("application/vnd.api+json", server.nextRequest().header("Content-Type"));
+        }
+    }
+
     @Test
     void badRequestFailsAtOnceWithStatusAndTheProblemsTitleAndDetail() throws Exception {
         try (RawHttpServer server = new RawHttpServer((request, exchange) -> exchange.respond(400,

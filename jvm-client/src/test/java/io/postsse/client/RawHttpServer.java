@@ -154,7 +154,9 @@ final class RawHttpServer implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>();
         for (String header = line(in); !header.isEmpty(); header = line(in)) {
             int colon = header.indexOf(':');
-            headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
+            // A header sent twice shows as one, its values joined, as HTTP allows: tests see both.
+            headers.merge(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim(),
+                    (first, second) -> first + ", " + second);
         }
         int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
         String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);

@@ -9,6 +9,11 @@ public final class AsciiCase {
     private AsciiCase() {
     }
 
+    /** Whether the text is the lower-case ASCII word, in any ASCII letter case. */
+    public static boolean equals(String text, String lowerCaseWord) {
+        return text.length() == lowerCaseWord.length() && startsWith(text, lowerCaseWord);
+    }
+
     /** Whether the text starts with the lower-case ASCII prefix, in any ASCII letter case. */
     public static boolean startsWith(String text, String lowerCasePrefix) {
         if (text.length() < lowerCasePrefix.length()) {

@@ -162,7 +162,7 @@ public final class EventStream {
         if (request.body != null) {
             boolean contentTypeGiven = false;
             for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
-                contentTypeGiven |= header.name.length() == 12 && AsciiCase.startsWith(header.name, "content-type");
+                contentTypeGiven |= AsciiCase.equals(header.name, "content-type");
             }
             if (!contentTypeGiven) {
                 headers.append("Content-Type", request.contentType);

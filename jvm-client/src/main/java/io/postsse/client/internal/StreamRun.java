@@ -4,6 +4,7 @@ import io.postsse.client.EventStreamCall;
 import io.postsse.client.EventStreamException;
 import io.postsse.client.EventStreamListener;
 import io.postsse.client.EventStreamRequest;
+import io.postsse.protocol.AsciiCase;
 import io.postsse.protocol.CharSearch;
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
@@ -204,7 +205,13 @@ public final class StreamRun implements Runnable, EventStreamCall {
     private static HttpRequest.Builder requestTemplate(EventStreamRequest request) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri()).header("Accept", "text/event-stream");
         if (request.body() != null) {
-            builder.header("Content-Type", "application/json");
+            boolean contentTypeGiven = false;
+            for (String[] header : request.headers()) {
+                contentTypeGiven |= AsciiCase.equals(header[0], "content-type");
+            }
+            if (!contentTypeGiven) {
+                builder.header("Content-Type", "application/json");
+            }
             builder.method(request.method(), HttpRequest.BodyPublishers.ofString(request.body(), StandardCharsets.UTF_8));
         } else {
             builder.method(request.method(), HttpRequest.BodyPublishers.noBody());
