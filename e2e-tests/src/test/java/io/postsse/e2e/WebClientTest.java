@@ -9,7 +9,9 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.postsse.protocol.EventEncoder;
+import io.postsse.server.OutboundEvent;
 import io.postsse.server.PostSse;
+import io.postsse.testing.FaultInjectingProxy;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -419,6 +421,64 @@ class WebClientTest {
                     && log.get(2).contains("boom in token") && log.get(2).endsWith("retrying=false"), log.get(2));
             assertEquals("close failed", log.get(3));
             assertTrue(latch.await(10, TimeUnit.SECONDS), "the connection should be closed");
+        }
+    }
+
+    /** The stream the cuts test resumes: events after the Last-Event-ID's number, each with its number as id. */
+    private static final int CUT_STREAM_EVENTS = 40;
+
+    private static String cutStreamEvent(int i) {
+        return "tok-" + i + " caf\u00e9 \u20ac \ud83d\ude00"; // 2, 3 and 4 UTF-8 bytes: cuts fall inside characters
+    }
+
+    /**
+     * Streams through a seeded fault-injecting proxy that cuts connections at random bytes, by
+     * reset or by orderly close, and passes on the rest in tiny pieces, to a postsse server (on
+     * another origin, as CORS allows) that resumes from Last-Event-ID: every stream must end
+     * completed, once, with exactly the uncut text.
+     *
+     * <p>Response heads are passed on whole: Chromium takes a head cut short by an orderly close as
+     * the whole head of a response with an empty body, a clean end that no client can tell from a
+     * real one without an end marker of the stream's own.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void everyStreamEndsWithTheUncutTextThroughRandomCuts(String client) throws Exception {
+        StringBuilder uncut = new StringBuilder();
+        for (int i = 0; i < CUT_STREAM_EVENTS; i++) {
+            uncut.append(cutStreamEvent(i));
+        }
+        Javalin streams = Javalin.create(config -> PostSse.install(config, sse -> {
+            sse.allowedOrigins.add(baseUrl);
+            sse.post("/resume", Object.class, (body, events) -> {
+                String lastEventId = events.lastEventId();
+                for (int i = lastEventId.isEmpty() ? 0 : Integer.parseInt(lastEventId) + 1; i < CUT_STREAM_EVENTS; i++) {
+                    events.send(OutboundEvent.of(cutStreamEvent(i)).type("token").id(String.valueOf(i)));
+                }
+            });
+        })).start("127.0.0.1", 0);
+        long seed = client.equals("javaClient") ? 11 : 12;
+        try (FaultInjectingProxy proxy = new FaultInjectingProxy(streams.port(), seed, 0.6, 1800, false);
+             Page page = open()) {
+            int count = 20;
+            for (int n = 0; n < count; n++) {
+                page.evaluate("() => { window.log.length = 0; }");
+                stream(page, client, proxy.uri("/resume").toString(),
+                        Map.of("body", "{}", "maxRetries", 30, "initialRetryMillis", 1));
+                List<String> log = awaitClose(page);
+                StringBuilder text = new StringBuilder();
+                for (String line : log) {
+                    if (line.startsWith("event token ")) {
+                        text.append(line, "event token ".length(), line.lastIndexOf(" #"));
+                    }
+                }
+                assertEquals("close completed", log.get(log.size() - 1), "stream " + n + " of seed " + seed + ": " + log);
+                assertEquals(1, log.stream().filter(line -> line.startsWith("close ")).count());
+                assertEquals(uncut.toString(), text.toString(), "stream " + n + " of seed " + seed + ": " + log);
+            }
+            assertTrue(proxy.cuts() >= count / 3, "cuts injected: " + proxy.cuts() + " of " + proxy.connections());
+        } finally {
+            streams.stop();
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
+import io.postsse.testing.FaultInjectingProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,8 +80,8 @@ class ResumeThroughCutsTest {
                 assertEquals(List.of(CloseReason.COMPLETED), closes.get(i), "each stream ends once, completed");
                 assertEquals(uncut.toString(), texts.get(i), "stream " + i + " of seed " + SEED);
             }
-            assertTrue(proxy.cuts.get() >= STREAMS / 2, "cuts injected: " + proxy.cuts.get());
-            assertEquals(STREAMS + proxy.cuts.get(), connections.get(), "one reconnection per cut, no more");
+            assertTrue(proxy.cuts() >= STREAMS / 2, "cuts injected: " + proxy.cuts());
+            assertEquals(STREAMS + proxy.cuts(), connections.get(), "one reconnection per cut, no more");
         }
     }
 }
