@@ -2,18 +2,9 @@ package io.postsse.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.postsse.protocol.CloseReason;
-import io.postsse.protocol.StreamError;
-import io.postsse.client.EventStreamCall;
-import io.postsse.client.EventStreamClient;
-import io.postsse.client.EventStreamException;
-import io.postsse.client.EventStreamListener;
-import io.postsse.client.EventStreamRequest;
-import io.postsse.protocol.ServerSentEvent;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,14 +12,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,38 +134,15 @@ class ServerKilledTest {
     @ParameterizedTest
     @EnumSource(Signal.class)
     void jvmClientReportsANetworkFailure(Signal signal) throws Exception {
-        URI uri = startServer();
-        CountDownLatch threeEvents = new CountDownLatch(3);
-        AtomicReference<EventStreamException> error = new AtomicReference<>();
-        AtomicReference<CloseReason> closed = new AtomicReference<>();
-        EventStreamCall call = EventStreamClient.create().open(
-                EventStreamRequest.post(uri).jsonBody("{}").maxRetries(1).retryDelay(Duration.ofMillis(50)),
-                new EventStreamListener() {
-                    @Override
-                    public void onEvent(ServerSentEvent event) {
-                        threeEvents.countDown();
-                    }
-
-                    @Override
-                    public void onError(EventStreamException e) {
-                        error.set(e);
-                    }
-
-                    @Override
-                    public void onClosed(CloseReason reason) {
-                        closed.set(reason);
-                    }
-                });
+        ClientStream stream = new ClientStream(startServer(), 3);
         try {
-            assertTrue(threeEvents.await(WAIT_SECONDS, TimeUnit.SECONDS), "three events should arrive");
+            stream.awaitEvents(WAIT_SECONDS);
             killServer(signal);
-            assertTrue(call.awaitClosed(Duration.ofSeconds(WAIT_SECONDS)), "the stream should end");
-        } finally {
-            call.cancel();
+        } catch (RuntimeException | AssertionError | InterruptedException e) {
+            stream.cancel();
+            throw e;
         }
-        assertEquals(CloseReason.FAILED, closed.get());
-        assertNotNull(error.get(), "onError should have been called");
-        assertEquals(StreamError.Kind.NETWORK, error.get().kind(), error.get().toString());
+        stream.assertEndsAsANetworkFailure(WAIT_SECONDS);
     }
 
     @ParameterizedTest

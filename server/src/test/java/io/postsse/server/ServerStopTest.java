@@ -4,14 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.postsse.protocol.CloseReason;
-import io.postsse.protocol.StreamError;
-import io.postsse.client.EventStreamCall;
-import io.postsse.client.EventStreamClient;
-import io.postsse.client.EventStreamException;
-import io.postsse.client.EventStreamListener;
-import io.postsse.client.EventStreamRequest;
-import io.postsse.protocol.ServerSentEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
@@ -107,37 +98,15 @@ class ServerStopTest {
         CountDownLatch cancelled = new CountDownLatch(1);
         TestServer server = startSilentAfterOneEvent(false, cancelled);
         try {
-            CountDownLatch firstEvent = new CountDownLatch(1);
-            AtomicReference<EventStreamException> error = new AtomicReference<>();
-            AtomicReference<CloseReason> closed = new AtomicReference<>();
-            EventStreamCall call = EventStreamClient.create().open(
-                    EventStreamRequest.post(server.uri("/stream")).jsonBody("{}")
-                            .maxRetries(1).retryDelay(Duration.ofMillis(50)),
-                    new EventStreamListener() {
-                        @Override
-                        public void onEvent(ServerSentEvent event) {
-                            firstEvent.countDown();
-                        }
-
-                        @Override
-                        public void onError(EventStreamException e) {
-                            error.set(e);
-                        }
-
-                        @Override
-                        public void onClosed(CloseReason reason) {
-                            closed.set(reason);
-                        }
-                    });
+            ClientStream stream = new ClientStream(server.uri("/stream"), 1);
             try {
-                assertTrue(firstEvent.await(20, TimeUnit.SECONDS), "the first event should arrive");
+                stream.awaitEvents(20);
                 server.app.stop();
-                assertTrue(call.awaitClosed(Duration.ofSeconds(20)), "the stream should end");
-            } finally {
-                call.cancel();
+            } catch (RuntimeException | AssertionError | InterruptedException e) {
+                stream.cancel();
+                throw e;
             }
-            assertEquals(CloseReason.FAILED, closed.get());
-            assertEquals(StreamError.Kind.NETWORK, error.get().kind(), String.valueOf(error.get()));
+            stream.assertEndsAsANetworkFailure(20);
         } finally {
             server.close();
         }
