@@ -1,6 +1,6 @@
 package io.postsse.client;
 
-import io.postsse.protocol.EventStreamParser;
+import io.postsse.protocol.StreamLifecycle;
 import io.postsse.protocol.RetryPolicy;
 import java.net.URI;
 import java.time.Duration;
@@ -47,8 +47,10 @@ public final class EventStreamRequest {
 
     /** A POST to the URI, without a body yet. */
     public static EventStreamRequest post(URI uri) {
-        return new EventStreamRequest("POST", Objects.requireNonNull(uri), null, List.of(), 5,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), EventStreamParser.DEFAULT_MAX_LENGTH, null);
+        StreamLifecycle.Settings defaults = new StreamLifecycle.Settings(); // the browser client's too
+        return new EventStreamRequest("POST", Objects.requireNonNull(uri), null, List.of(), defaults.maxRetries,
+                Duration.ofMillis(defaults.initialRetryMillis), Duration.ofMillis(defaults.maxRetryMillis),
+                defaults.maxLength, null);
     }
 
     /** A request with another method, such as GET. */

@@ -2,7 +2,6 @@ package io.postsse.web;
 
 import io.postsse.protocol.AsciiCase;
 import io.postsse.protocol.CloseReason;
-import io.postsse.protocol.EventStreamParser;
 import io.postsse.protocol.RetryPolicy;
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamError;
@@ -92,12 +91,7 @@ public final class EventStream {
 
     private EventStream(Builder request) {
         this.request = request;
-        StreamLifecycle.Settings settings = new StreamLifecycle.Settings();
-        settings.maxRetries = request.maxRetries;
-        settings.initialRetryMillis = request.initialRetryMillis;
-        settings.maxRetryMillis = request.maxRetryMillis;
-        settings.maxLength = request.maxLength;
-        settings.retryPolicy = request.retryPolicy;
+        StreamLifecycle.Settings settings = request.settings;
         settings.search = new NativeSearch();
         settings.httpDates = EventStream::millisUntilDate;
         StreamLifecycle lifecycle = new StreamLifecycle(new Callbacks(), settings);
@@ -294,11 +288,8 @@ public final class EventStream {
         private String body;
         private String contentType = "application/json";
         private String credentials = "same-origin";
-        private int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
-        private int maxRetries = 5;
-        private int initialRetryMillis = 1000;
-        private int maxRetryMillis = 30_000;
-        private RetryPolicy retryPolicy;
+        /** The reconnection settings and their defaults, the JVM client's too. */
+        private final StreamLifecycle.Settings settings = new StreamLifecycle.Settings();
         private OpenListener onOpen;
         private EventListener onEvent;
         private ErrorListener onError;
@@ -330,7 +321,7 @@ public final class EventStream {
 
         /** The longest line, and the most data one event may carry, in characters. */
         public Builder maxLength(int characters) {
-            this.maxLength = characters;
+            settings.maxLength = characters;
             return this;
         }
 
@@ -340,7 +331,7 @@ public final class EventStream {
          * a stream that ended normally never is, so a POST is never silently re-sent.
          */
         public Builder maxRetries(int attempts) {
-            this.maxRetries = attempts;
+            settings.maxRetries = attempts;
             return this;
         }
 
@@ -349,19 +340,19 @@ public final class EventStream {
          * it doubles on each failure in a row, up to {@link #maxRetryMillis}, plus up to 25% jitter.
          */
         public Builder initialRetryMillis(int millis) {
-            this.initialRetryMillis = millis;
+            settings.initialRetryMillis = millis;
             return this;
         }
 
         /** The longest backoff delay (default 30 s); a server's {@code Retry-After} may ask for more. */
         public Builder maxRetryMillis(int millis) {
-            this.maxRetryMillis = millis;
+            settings.maxRetryMillis = millis;
             return this;
         }
 
         /** The backoff when the server gave no {@code Retry-After}; default {@link RetryPolicy#exponentialWithJitter()}. */
         public Builder retryPolicy(RetryPolicy policy) {
-            this.retryPolicy = policy;
+            settings.retryPolicy = policy;
             return this;
         }
 
