@@ -100,7 +100,13 @@ public final class StreamLifecycle {
     private static final int MAX_RETRY_AFTER_SECONDS = Integer.MAX_VALUE / 1000;
 
     private final Listener listener;
-    private final Settings settings;
+    // The settings as they were when the stream opened: a builder changed later changes nothing here.
+    private final int maxRetries;
+    private final int initialRetryMillis;
+    private final int maxRetryMillis;
+    private final int maxLength;
+    private final CharSearch search;
+    private final HttpDates httpDates;
     private final RetryPolicy retryPolicy;
     private final EventHandler parserHandler = new EventHandler() {
         @Override
@@ -126,7 +132,12 @@ public final class StreamLifecycle {
 
     public StreamLifecycle(Listener listener, Settings settings) {
         this.listener = listener;
-        this.settings = settings;
+        this.maxRetries = settings.maxRetries;
+        this.initialRetryMillis = settings.initialRetryMillis;
+        this.maxRetryMillis = settings.maxRetryMillis;
+        this.maxLength = settings.maxLength;
+        this.search = settings.search;
+        this.httpDates = settings.httpDates;
         this.retryPolicy = settings.retryPolicy != null ? settings.retryPolicy : RetryPolicy.exponentialWithJitter();
         this.lastEventId = settings.lastEventId == null ? "" : settings.lastEventId;
     }
@@ -163,7 +174,7 @@ public final class StreamLifecycle {
                     + (contentType == null || contentType.isEmpty() ? "no content type" : contentType), "", null, false));
         }
         state = READING;
-        parser = new EventStreamParser(parserHandler, settings.maxLength, settings.maxLength, settings.search);
+        parser = new EventStreamParser(parserHandler, maxLength, maxLength, search);
         parser.resumeFrom(lastEventId);
         utf8 = null;
         try {
@@ -317,13 +328,13 @@ public final class StreamLifecycle {
             int retryAfterMillis) {
         leaveConnection();
         failuresInARow++;
-        if (failuresInARow > settings.maxRetries) {
+        if (failuresInARow > maxRetries) {
             return fail(new StreamError(kind, status, message, detail, cause, false));
         }
         state = WAITING;
         retryDelayMillis = retryAfterMillis >= 0 ? retryAfterMillis
                 : Math.max(0, retryPolicy.delayMillis(failuresInARow,
-                        serverRetryMillis >= 0 ? serverRetryMillis : settings.initialRetryMillis, settings.maxRetryMillis));
+                        serverRetryMillis >= 0 ? serverRetryMillis : initialRetryMillis, maxRetryMillis));
         try {
             listener.onError(new StreamError(kind, status, message, detail, cause, true));
         } catch (RuntimeException e) {
@@ -381,7 +392,7 @@ public final class StreamLifecycle {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c < '0' || c > '9') {
-                return settings.httpDates == null ? -1 : settings.httpDates.millisUntil(text);
+                return httpDates == null ? -1 : httpDates.millisUntil(text);
             }
             if (seconds < MAX_RETRY_AFTER_SECONDS) {
                 seconds = seconds * 10 + (c - '0');

@@ -111,6 +111,14 @@ class StreamLifecycleTest {
     }
 
     @Test
+    void settingsChangedAfterOpeningChangeNothing() {
+        settings.maxRetries = 0;
+        StreamLifecycle lifecycle = reading();
+        settings.maxRetries = 5; // a builder reused for another stream
+        assertEquals(StreamLifecycle.STOP, lifecycle.onBroken("reset", null));
+    }
+
+    @Test
     void startingTwiceIsAMistake() {
         StreamLifecycle lifecycle = lifecycle();
         lifecycle.start();
