@@ -13,7 +13,12 @@ public final class StreamError {
         /** A line or an event was larger than the parser's limit. */
         PARSER_LIMIT,
         /** One of the application's own callbacks threw; see {@link #cause()}. */
-        HANDLER_FAILED
+        HANDLER_FAILED,
+        /**
+         * 410: the server no longer holds the stream being resumed (it ended longer ago than the
+         * server keeps streams, or never existed). Never retried, and never started afresh.
+         */
+        GONE
     }
 
     private final Kind kind;

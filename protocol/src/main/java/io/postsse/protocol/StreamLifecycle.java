@@ -32,6 +32,23 @@ package io.postsse.protocol;
  *       ending is passed on to the shell after {@code onClose} has run.
  * </ul>
  *
+ * <p>And for a resumable stream (one whose response named it with {@value #STREAM_HEADER}):
+ * <ul>
+ *   <li>Every request proposes the stream's id in {@value #STREAM_HEADER} ({@link #streamId()}), so
+ *       that a POST sent again after a cut the client never saw the answer to attaches to the
+ *       stream the first one started, instead of starting it twice.
+ *   <li>Once the response named the stream, the resume point is {@code <id>:0} until an event
+ *       moves it: a reconnection before any event still attaches, and never runs the producer again.
+ *   <li>The stream ends only with its end marker, the event {@value #END_EVENT}, which is not
+ *       dispatched: its data {@code cancelled} closes as {@link CloseReason#CANCELLED}, anything
+ *       else as {@link CloseReason#COMPLETED}. A body that ends without it was cut, and is attached
+ *       again like any broken read.
+ *   <li>{@code 410 Gone}, on any stream, is {@link StreamError.Kind#GONE}: never retried, and never
+ *       answered by starting the stream afresh.
+ *   <li>Closing a stream that may be running on the server returns {@link #CANCEL}: the shell tells
+ *       the server to stop it, since a dropped connection alone leaves it running for a grace period.
+ * </ul>
+ *
  * <p>Not thread-safe: one shell thread (or the browser's event loop) calls it.
  */
 public final class StreamLifecycle {
@@ -48,6 +65,17 @@ public final class StreamLifecycle {
     public static final int WAIT = 4;
     /** Drop the connection: the stream has ended and {@code onClose} has been called. */
     public static final int STOP = 5;
+    /**
+     * Drop the connection and tell the server to stop the stream — {@code DELETE} of the stream's
+     * URL with {@value #STREAM_HEADER}{@code : }{@link #streamId()} — without waiting for its
+     * answer: the stream has ended and {@code onClose} has been called.
+     */
+    public static final int CANCEL = 6;
+
+    /** The header that names a resumable stream: proposed by the request, confirmed by the response. */
+    public static final String STREAM_HEADER = "Postsse-Stream";
+    /** The type of a resumable stream's last event, its end marker. */
+    public static final String END_EVENT = "postsse.end";
 
     /** Receives the stream's callbacks, from inside the lifecycle's methods. */
     public interface Listener {
@@ -89,6 +117,13 @@ public final class StreamLifecycle {
         public HttpDates httpDates;
         /** A last event ID to start from, as if an earlier connection had set it. */
         public String lastEventId = "";
+        /**
+         * The id this client proposes for a new stream, sent in {@value StreamLifecycle#STREAM_HEADER}: at least
+         * 128 random bits in 22 to 64 characters of {@code A-Z a-z 0-9 _ -}, drawn by the shell
+         * for each stream. Null: none is proposed, and a cut before the response arrived cannot be
+         * told from a stream never started.
+         */
+        public String streamId;
     }
 
     private static final int NEW = 0;
@@ -129,6 +164,11 @@ public final class StreamLifecycle {
     private int retryDelayMillis;
     private int errorStatus;
     private String errorRetryAfter;
+    private String streamId;
+    /** A response named the stream: it ends only with its end marker. */
+    private boolean resumable;
+    /** A response came that did not name the stream: the server will not resume it, nor stop it. */
+    private boolean plain;
 
     public StreamLifecycle(Listener listener, Settings settings) {
         this.listener = listener;
@@ -140,6 +180,7 @@ public final class StreamLifecycle {
         this.httpDates = settings.httpDates;
         this.retryPolicy = settings.retryPolicy != null ? settings.retryPolicy : RetryPolicy.exponentialWithJitter();
         this.lastEventId = settings.lastEventId == null ? "" : settings.lastEventId;
+        this.streamId = settings.streamId;
     }
 
     /** The first connection. */
@@ -155,8 +196,16 @@ public final class StreamLifecycle {
         return retryOrFail(StreamError.Kind.NETWORK, 0, message, "", cause, -1);
     }
 
-    /** The response's status and headers arrived. */
+    /** The response's status and headers arrived, from a server that does not resume streams. */
     public int onResponse(int status, String contentType, String retryAfter) {
+        return onResponse(status, contentType, retryAfter, null);
+    }
+
+    /**
+     * The response's status and headers arrived; {@code stream} is its {@value #STREAM_HEADER}
+     * header, or null.
+     */
+    public int onResponse(int status, String contentType, String retryAfter, String stream) {
         if (state != CONNECTING) {
             return ignored();
         }
@@ -172,6 +221,15 @@ public final class StreamLifecycle {
         if (contentType == null || !AsciiCase.startsWith(contentType, "text/event-stream")) {
             return fail(new StreamError(StreamError.Kind.CONTENT_TYPE, status, "expected text/event-stream but got "
                     + (contentType == null || contentType.isEmpty() ? "no content type" : contentType), "", null, false));
+        }
+        if (stream != null && !stream.isEmpty()) {
+            resumable = true;
+            streamId = stream;
+            if (lastEventId.isEmpty()) {
+                lastEventId = stream + ":0";
+            }
+        } else if (!resumable) {
+            plain = true;
         }
         state = READING;
         parser = new EventStreamParser(parserHandler, maxLength, maxLength, search);
@@ -194,6 +252,9 @@ public final class StreamLifecycle {
             return ignored();
         }
         int status = errorStatus;
+        if (status == 410) {
+            return fail(new StreamError(StreamError.Kind.GONE, status, title, detail, null, false));
+        }
         if (status == 429 || status >= 500) {
             return retryOrFail(StreamError.Kind.HTTP_STATUS, status, title, detail, null, retryAfterMillis(errorRetryAfter));
         }
@@ -241,6 +302,13 @@ public final class StreamLifecycle {
             }
         }
         parser.end();
+        if (state != READING) {
+            return STOP;
+        }
+        if (resumable) {
+            // Only the end marker ends a resumable stream: this body was cut at an event's edge.
+            return retryOrFail(StreamError.Kind.NETWORK, 0, "the stream ended without its end marker", "", null, -1);
+        }
         return finish(CloseReason.COMPLETED);
     }
 
@@ -260,17 +328,36 @@ public final class StreamLifecycle {
         return connect();
     }
 
-    /** The application closes the stream: {@code onClose(CANCELLED)}, unless it had ended already. */
+    /**
+     * The application closes the stream: {@code onClose(CANCELLED)}, unless it had ended already.
+     * Returns {@link #CANCEL} when the server may be running the stream and can be told to stop it:
+     * it was resumable, or no response has said otherwise yet.
+     */
     public int close() {
         if (state == CLOSED) {
             return STOP;
         }
-        return finish(CloseReason.CANCELLED);
+        boolean tellServer = state != NEW && streamId != null && !plain;
+        finish(CloseReason.CANCELLED);
+        return tellServer ? CANCEL : STOP;
     }
 
     /** The last event ID string: what the next connection sends as {@code Last-Event-ID}; empty when none. */
     public String lastEventId() {
         return parser != null ? parser.lastEventId() : lastEventId;
+    }
+
+    /**
+     * The stream's id, to send as {@value #STREAM_HEADER}: the one a response named, else the one
+     * proposed in the settings; null when neither.
+     */
+    public String streamId() {
+        return streamId;
+    }
+
+    /** True once a response named the stream: it is resumable, and ends only with its end marker. */
+    public boolean resumable() {
+        return resumable;
     }
 
     /** How long to wait after {@link #WAIT}, in milliseconds. */
@@ -308,6 +395,10 @@ public final class StreamLifecycle {
             return;
         }
         failuresInARow = 0;
+        if (END_EVENT.equals(event.type())) {
+            finish("cancelled".equals(event.data()) ? CloseReason.CANCELLED : CloseReason.COMPLETED);
+            return;
+        }
         try {
             listener.onEvent(event);
         } catch (RuntimeException e) {

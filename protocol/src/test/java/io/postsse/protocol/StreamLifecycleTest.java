@@ -651,4 +651,178 @@ class StreamLifecycleTest {
         lifecycle.onErrorBody("HTTP 404", "");
         assertNull(listener.errors.get(0).cause());
     }
+
+    // ---- resumable streams ----
+
+    private static final String ID = "0123456789abcdefABCDEF";
+
+    /** A lifecycle proposing {@link #ID}, reading a response that named it. */
+    private StreamLifecycle readingResumable() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        assertEquals(StreamLifecycle.CONNECT, lifecycle.start());
+        assertEquals(StreamLifecycle.READ, lifecycle.onResponse(200, SSE, null, ID));
+        return lifecycle;
+    }
+
+    @Test
+    void proposedStreamIdIsSentFromTheFirstRequest() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        assertEquals(ID, lifecycle.streamId());
+        assertFalse(lifecycle.resumable());
+    }
+
+    @Test
+    void responseNamingTheStreamMakesItResumable() {
+        StreamLifecycle lifecycle = readingResumable();
+        assertTrue(lifecycle.resumable());
+        assertEquals(ID, lifecycle.streamId());
+    }
+
+    @Test
+    void streamNamedByTheServerReplacesTheProposedOne() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        lifecycle.onResponse(200, SSE, null, "serverChosenId_0123456789");
+        assertEquals("serverChosenId_0123456789", lifecycle.streamId());
+    }
+
+    @Test
+    void resumePointBeforeAnyEventIsTheStreamsStart() {
+        StreamLifecycle lifecycle = readingResumable();
+        assertEquals(ID + ":0", lifecycle.lastEventId());
+        assertEquals(StreamLifecycle.WAIT, lifecycle.onBroken("reset", null));
+        assertEquals(StreamLifecycle.CONNECT, lifecycle.onRetryTimer());
+        assertEquals(ID + ":0", lifecycle.lastEventId());
+    }
+
+    @Test
+    void resumePointFollowsTheEventIds() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onText("id: " + ID + ":1\ndata: a\n\nid: " + ID + ":2\ndata: b\n\n");
+        lifecycle.onBroken("reset", null);
+        lifecycle.onRetryTimer();
+        assertEquals(ID + ":2", lifecycle.lastEventId());
+        assertEquals(StreamLifecycle.READ, lifecycle.onResponse(200, SSE, null, ID));
+        lifecycle.onText("id: " + ID + ":3\ndata: c\n\nevent: postsse.end\ndata: completed\n\n");
+        assertEquals(List.of("a", "b", "c"), listener.data());
+    }
+
+    @Test
+    void endMarkerCompletesAndIsNotDispatched() {
+        StreamLifecycle lifecycle = readingResumable();
+        assertEquals(StreamLifecycle.STOP, lifecycle.onText("data: a\n\nevent: postsse.end\ndata: completed\n\n"));
+        assertEquals(List.of("open 200", "event a", "close COMPLETED"), listener.calls);
+        assertEquals(StreamLifecycle.STOP, lifecycle.onEnd());
+    }
+
+    @Test
+    void endMarkerOfAFailedProducerCompletes() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onText("event: error\ndata: {}\n\nevent: postsse.end\ndata: failed\n\n");
+        assertEquals(List.of("open 200", "event {}", "close COMPLETED"), listener.calls);
+    }
+
+    @Test
+    void endMarkerOfAStoppedStreamIsCancelled() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onText("event: postsse.end\ndata: cancelled\n\n");
+        assertEquals(List.of(CloseReason.CANCELLED), listener.closes);
+    }
+
+    @Test
+    void eventsAfterTheEndMarkerAreIgnored() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onText("event: postsse.end\ndata: completed\n\ndata: late\n\n");
+        assertEquals(List.of("open 200", "close COMPLETED"), listener.calls);
+    }
+
+    @Test
+    void resumableBodyEndingWithoutTheMarkerIsACut() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onText("id: " + ID + ":1\ndata: a\n\n");
+        assertEquals(StreamLifecycle.WAIT, lifecycle.onEnd());
+        assertEquals(List.of("open 200", "event a", "error NETWORK retrying"), listener.calls);
+        assertEquals(StreamLifecycle.CONNECT, lifecycle.onRetryTimer());
+        assertEquals(ID + ":1", lifecycle.lastEventId());
+    }
+
+    @Test
+    void resumableBodyEndingWithoutTheMarkerFailsWhenRetriesAreSpent() {
+        settings.maxRetries = 0;
+        StreamLifecycle lifecycle = readingResumable();
+        assertEquals(StreamLifecycle.STOP, lifecycle.onEnd());
+        assertEquals(List.of(CloseReason.FAILED), listener.closes);
+    }
+
+    @Test
+    void reconnectionThatNamesNoStreamStillNeedsTheMarker() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onBroken("reset", null);
+        lifecycle.onRetryTimer();
+        lifecycle.onResponse(200, SSE, null, null);
+        assertEquals(StreamLifecycle.WAIT, lifecycle.onEnd());
+    }
+
+    @Test
+    void goneIsTypedAndNeverRetried() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onBroken("reset", null);
+        lifecycle.onRetryTimer();
+        assertEquals(StreamLifecycle.READ_ERROR_BODY, lifecycle.onResponse(410, "application/problem+json", "1", null));
+        assertEquals(StreamLifecycle.STOP, lifecycle.onErrorBody("Gone", "no such stream"));
+        StreamError error = listener.errors.get(listener.errors.size() - 1);
+        assertEquals(StreamError.Kind.GONE, error.kind());
+        assertEquals(410, error.status());
+        assertFalse(error.retrying());
+        assertEquals(List.of(CloseReason.FAILED), listener.closes);
+    }
+
+    @Test
+    void closingAResumableStreamTellsTheServer() {
+        StreamLifecycle lifecycle = readingResumable();
+        assertEquals(StreamLifecycle.CANCEL, lifecycle.close());
+        assertEquals(List.of(CloseReason.CANCELLED), listener.closes);
+        assertEquals(StreamLifecycle.STOP, lifecycle.close());
+    }
+
+    @Test
+    void closingBeforeAnyResponseTellsTheServer() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        assertEquals(StreamLifecycle.CANCEL, lifecycle.close());
+    }
+
+    @Test
+    void closingWhileWaitingToResumeTellsTheServer() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onBroken("reset", null);
+        assertEquals(StreamLifecycle.CANCEL, lifecycle.close());
+    }
+
+    @Test
+    void closingAPlainStreamDoesNotTellTheServer() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        lifecycle.onResponse(200, SSE, null, null);
+        assertEquals(StreamLifecycle.STOP, lifecycle.close());
+    }
+
+    @Test
+    void closingAnEndedStreamDoesNotTellTheServer() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onText("event: postsse.end\ndata: completed\n\n");
+        assertEquals(StreamLifecycle.STOP, lifecycle.close());
+    }
+
+    @Test
+    void closingAStreamNeverStartedDoesNotTellTheServer() {
+        settings.streamId = ID;
+        assertEquals(StreamLifecycle.STOP, lifecycle().close());
+    }
 }

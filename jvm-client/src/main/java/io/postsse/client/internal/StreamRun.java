@@ -17,14 +17,17 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Base64;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One stream, run on one thread: the I/O shell around {@link StreamLifecycle}, which decides
@@ -32,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StreamRun implements Runnable, EventStreamCall {
     private static final int EXCERPT = 200;
+    /** How long a cancelled stream waits for the server to take its stop, at most. */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final HttpClient http;
     private final EventStreamRequest request;
@@ -103,11 +109,15 @@ public final class StreamRun implements Runnable, EventStreamCall {
     private void drive(StreamLifecycle lifecycle) {
         int next = lifecycle.start();
         while (next != StreamLifecycle.STOP) {
-            if (isCancelled()) {
-                lifecycle.close();
-                return;
+            if (next != StreamLifecycle.CANCEL && isCancelled()) {
+                next = lifecycle.close();
+                continue;
             }
             switch (next) {
+                case StreamLifecycle.CANCEL -> {
+                    stopOnServer(lifecycle.streamId());
+                    next = StreamLifecycle.STOP;
+                }
                 case StreamLifecycle.CONNECT -> next = connect(lifecycle);
                 case StreamLifecycle.READ -> next = read(lifecycle);
                 case StreamLifecycle.READ_ERROR_BODY -> next = readErrorBody(lifecycle);
@@ -123,7 +133,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
             response = null;
         }
         try {
-            response = send(lifecycle.lastEventId());
+            response = send(lifecycle.lastEventId(), lifecycle.streamId());
         } catch (IOException e) {
             return isCancelled() ? lifecycle.close()
                     : lifecycle.onConnectFailed("could not connect to " + request.uri() + ": " + e, e);
@@ -133,7 +143,8 @@ public final class StreamRun implements Runnable, EventStreamCall {
         }
         HttpHeaders headers = response.headers();
         return lifecycle.onResponse(response.statusCode(), headers.firstValue("Content-Type").orElse(null),
-                headers.firstValue("Retry-After").orElse(null));
+                headers.firstValue("Retry-After").orElse(null),
+                headers.firstValue(StreamLifecycle.STREAM_HEADER).orElse(null));
     }
 
     /** Reads the body until the lifecycle wants something else. */
@@ -175,10 +186,13 @@ public final class StreamRun implements Runnable, EventStreamCall {
         return isCancelled() ? lifecycle.close() : lifecycle.onRetryTimer();
     }
 
-    private HttpResponse<InputStream> send(String lastEventId) throws IOException {
+    private HttpResponse<InputStream> send(String lastEventId, String streamId) throws IOException {
         HttpRequest.Builder builder = template.copy();
         if (!lastEventId.isEmpty()) {
             builder.header("Last-Event-ID", lastEventId);
+        }
+        if (streamId != null) {
+            builder.header(StreamLifecycle.STREAM_HEADER, streamId);
         }
         CompletableFuture<HttpResponse<InputStream>> future;
         synchronized (lock) {
@@ -200,6 +214,37 @@ public final class StreamRun implements Runnable, EventStreamCall {
                 pending = null;
             }
         }
+    }
+
+    /**
+     * Tells the server to stop the stream: {@code DELETE} of its URL naming it, with the request's
+     * own headers (its credentials). Waits a little for the answer, so that a cancel followed by
+     * {@link #awaitClosed} has reached the server; a failure changes nothing, the stream is closed.
+     */
+    private void stopOnServer(String streamId) {
+        Thread.interrupted(); // the cancel's own interrupt, already acted on
+        HttpRequest.Builder stop = HttpRequest.newBuilder(request.uri()).timeout(STOP_TIMEOUT)
+                .header(StreamLifecycle.STREAM_HEADER, streamId).DELETE();
+        for (String[] header : request.headers()) {
+            if (!AsciiCase.equals(header[0], "content-type") && !AsciiCase.equals(header[0], StreamLifecycle.STREAM_HEADER)) {
+                stop.header(header[0], header[1]);
+            }
+        }
+        try {
+            http.sendAsync(stop.build(), HttpResponse.BodyHandlers.discarding())
+                    .get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            // The server is unreachable: its producer stops on its own after its grace period.
+        }
+    }
+
+    /** A fresh stream id: 128 random bits, base64url without padding. */
+    private static String newStreamId() {
+        byte[] bits = new byte[16];
+        RANDOM.nextBytes(bits);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
     }
 
     private static HttpRequest.Builder requestTemplate(EventStreamRequest request) {
@@ -231,6 +276,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
         settings.search = CharSearch.STRING_INDEX_OF;
         settings.retryPolicy = request.retryPolicy();
         settings.httpDates = StreamRun::millisUntil;
+        settings.streamId = newStreamId();
         return settings;
     }
 
