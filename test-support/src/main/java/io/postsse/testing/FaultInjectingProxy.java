@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback TCP proxy that breaks responses the way networks do, seeded so that a failing run
  * can be repeated: each connection may be cut after a random number of response bytes (anywhere:
  * in the headers, inside a chunk, inside an event or a UTF-8 character), by a reset or by an
- * orderly close, and every response is passed on in tiny pieces.
+ * orderly close, and every response is passed on in tiny pieces. With {@link #stalls}, some
+ * connections also stop passing bytes on for a while, at a random point, and then go on.
  */
 public final class FaultInjectingProxy implements AutoCloseable {
     private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
@@ -28,6 +29,9 @@ public final class FaultInjectingProxy implements AutoCloseable {
     private final boolean cutHeads;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger cuts = new AtomicInteger();
+    private final AtomicInteger stalls = new AtomicInteger();
+    private volatile double stallProbability;
+    private volatile int maxStallMillis;
 
     /**
      * @param cutProbability the share of connections that are cut
@@ -52,6 +56,21 @@ public final class FaultInjectingProxy implements AutoCloseable {
         Thread acceptor = new Thread(this::accept, "fault-proxy");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /**
+     * Makes this share of the connections from now on stall once: after a random number of
+     * response bytes (up to the cut offset limit), nothing passes for up to {@code maxMillis}.
+     */
+    public FaultInjectingProxy stalls(double probability, int maxMillis) {
+        this.stallProbability = probability;
+        this.maxStallMillis = maxMillis;
+        return this;
+    }
+
+    /** How many connections stalled so far. */
+    public int stalls() {
+        return stalls.get();
     }
 
     /** How many connections were accepted so far. */
@@ -96,6 +115,10 @@ public final class FaultInjectingProxy implements AutoCloseable {
         boolean cut = random.nextDouble() < cutProbability;
         long cutAfter = cut ? random.nextInt(maxCutOffset + 1) : Long.MAX_VALUE;
         boolean reset = random.nextBoolean();
+        // Drawn after the cut, so that a seed gives the same cuts with stalls or without.
+        boolean stall = stallProbability > 0 && random.nextDouble() < stallProbability;
+        long stallAfter = stall ? random.nextInt(maxCutOffset + 1) : Long.MAX_VALUE;
+        int stallMillis = stall ? 1 + random.nextInt(Math.max(1, maxStallMillis)) : 0;
         try (client; Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
             Thread requests = new Thread(() -> copyQuietly(client, upstream), "fault-proxy-request");
             requests.setDaemon(true);
@@ -111,8 +134,9 @@ public final class FaultInjectingProxy implements AutoCloseable {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 for (int at = 0; at < read; ) {
-                    int piece = Math.min(read - at, 1 + random.nextInt(7));
-                    for (int i = at; i < at + piece; i++) {
+                    int end = at + Math.min(read - at, 1 + random.nextInt(7));
+                    int from = at; // the piece's first byte not passed on yet
+                    for (int i = at; i < end; i++) {
                         if (!cutHeads) {
                             byte b = buffer[i];
                             headEndMatched = b == HEAD_END[headEndMatched] ? headEndMatched + 1 : b == HEAD_END[0] ? 1 : 0;
@@ -137,21 +161,37 @@ public final class FaultInjectingProxy implements AutoCloseable {
                         if (inHead) {
                             continue;
                         }
+                        if (counted == stallAfter) {
+                            out.write(buffer, from, i - from);
+                            out.flush();
+                            from = i;
+                            stalls.incrementAndGet();
+                            pause(stallMillis);
+                        }
                         if (counted == cutAfter) {
-                            out.write(buffer, at, i - at);
+                            out.write(buffer, from, i - from);
                             out.flush();
                             breakConnection(client, reset);
                             return;
                         }
                         counted++;
                     }
-                    out.write(buffer, at, piece);
+                    out.write(buffer, from, end - from);
                     out.flush();
-                    at += piece;
+                    at = end;
                 }
             }
         } catch (IOException e) {
             // the client or the server went away: so does the other side
+        }
+    }
+
+    private static void pause(int millis) throws IOException {
+        try {
+            Thread.sleep(millis); // the fault itself: a network that holds bytes back for a while
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stalling", e);
         }
     }
 
