@@ -46,6 +46,12 @@ import org.teavm.jso.browser.Window;
  * at once; a 204 completes with no events. Nothing watches the page's visibility, so a hidden tab
  * keeps its stream.
  *
+ * <p>Every request names its stream in a {@code Postsse-Stream} header, a random id for a new
+ * stream. When the response names it too (a resumable route), a cut is attached to again from
+ * {@code <id>:<seq>} rather than run again, the stream ends only with its end marker, and
+ * {@link #close} also stops it on the server. {@link Builder#persist} and {@link #resume} carry such
+ * a stream across a reload of the page.
+ *
  * <p>This class is most of {@code postsse.js}, and TeaVM compiles whatever it touches of the Java
  * class library into the script: hence no {@code HashMap}, no {@code long} arithmetic (emulated
  * with {@code BigInt}), no number parsing or formatting from {@code java.lang}, no static state
@@ -94,6 +100,7 @@ public final class EventStream {
         StreamLifecycle.Settings settings = request.settings;
         settings.search = new NativeSearch();
         settings.httpDates = EventStream::millisUntilDate;
+        settings.streamId = request.streamId != null ? request.streamId : newStreamId();
         StreamLifecycle lifecycle = new StreamLifecycle(new Callbacks(), settings);
         this.lifecycle = lifecycle;
         this.onRead = result -> act(result.isDone() ? lifecycle.onEnd() : lifecycle.onText(result.getValue()));
@@ -111,8 +118,29 @@ public final class EventStream {
     }
 
     /**
+     * Resumes the stream that a {@link Builder#persist persisted} stream under this key left
+     * unfinished, when the page was reloaded or left: a {@code GET} of its URL that attaches to
+     * the same stream on the server, from the last event whose callbacks ran, so that each event
+     * reaches the page once. Returns a builder to add the headers and listeners to, then
+     * {@link Builder#open}; it keeps the stream persisted under the key. Null when nothing is kept
+     * under the key: no such stream was running, or it ended.
+     */
+    public static Builder resume(String key) {
+        SavedStream saved = SavedStream.load(key);
+        if (saved == null) {
+            return null;
+        }
+        Builder builder = new Builder("GET", saved.getUrl()).persist(key);
+        builder.streamId = saved.getStreamId();
+        builder.settings.lastEventId = saved.getLastEventId();
+        return builder;
+    }
+
+    /**
      * Aborts the request through its {@code AbortController}. Calls {@code onClose(CANCELLED)} unless
-     * the stream had already ended; a second call does nothing.
+     * the stream had already ended; a second call does nothing. A stream the server may still be
+     * running for it (a resumable one, or one no response has come for yet) is also stopped on the
+     * server: a {@code DELETE} of its URL names it, sent without waiting for the answer.
      */
     public void close() {
         act(lifecycle.close());
@@ -121,6 +149,14 @@ public final class EventStream {
     /** The last event ID seen, sent as {@code Last-Event-ID} when reconnecting; empty when none. */
     public String lastEventId() {
         return lifecycle.lastEventId();
+    }
+
+    /**
+     * The stream's id, sent as {@code Postsse-Stream}: the one the response named, else the random
+     * one proposed for a new stream.
+     */
+    public String streamId() {
+        return lifecycle.streamId();
     }
 
     /** True once the stream ended, whatever the reason. */
@@ -144,6 +180,9 @@ public final class EventStream {
             }, lifecycle.retryDelayMillis());
         } else {
             dropConnection();
+            if (next == StreamLifecycle.CANCEL) {
+                stopOnServer();
+            }
         }
     }
 
@@ -151,20 +190,10 @@ public final class EventStream {
         abortController = new AbortController();
         RequestInit init = RequestInit.create();
         init.setMethod(request.method);
-        Headers headers = new Headers();
+        Headers headers = requestHeaders(false);
         headers.append("Accept", "text/event-stream");
         if (request.body != null) {
-            boolean contentTypeGiven = false;
-            for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
-                contentTypeGiven |= AsciiCase.equals(header.name, "content-type");
-            }
-            if (!contentTypeGiven) {
-                headers.append("Content-Type", request.contentType);
-            }
             init.setBody(request.body);
-        }
-        for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
-            headers.append(header.name, header.value);
         }
         String lastEventId = lifecycle.lastEventId();
         if (!lastEventId.isEmpty()) {
@@ -176,10 +205,56 @@ public final class EventStream {
         Fetch.fetch(request.url, init).then(this::onResponse, error -> act(lifecycle.onConnectFailed(describe(error), null)));
     }
 
+    /**
+     * The application's headers and the stream's id; with the body's {@code Content-Type} unless
+     * the application set one, or this is the stop, which has no body.
+     */
+    private Headers requestHeaders(boolean stop) {
+        Headers headers = new Headers();
+        boolean contentTypeGiven = stop || request.body == null;
+        for (NamedValues.Entry<String> header = request.headers.first(); header != null; header = header.next) {
+            boolean contentType = AsciiCase.equals(header.name, "content-type");
+            contentTypeGiven |= contentType;
+            if (!stop || !contentType) {
+                headers.append(header.name, header.value);
+            }
+        }
+        if (!contentTypeGiven) {
+            headers.append("Content-Type", request.contentType);
+        }
+        String streamId = lifecycle.streamId();
+        if (streamId != null) {
+            headers.append(StreamLifecycle.STREAM_HEADER, streamId);
+        }
+        return headers;
+    }
+
+    /**
+     * Tells the server to stop the stream, whose connection alone would leave it running for a
+     * while: {@code keepalive}, so that it is sent even when the page is being left; its answer, or
+     * failure, changes nothing.
+     */
+    private void stopOnServer() {
+        RequestInit init = RequestInit.create();
+        init.setMethod("DELETE");
+        init.setHeaders(requestHeaders(true));
+        init.setCredentials(request.credentials);
+        init.setKeepalive(true);
+        ignoreOutcome(Fetch.fetch(request.url, init));
+    }
+
+    /** Keeps where a persisted stream resumes from, once a response named the stream. */
+    private void remember() {
+        if (request.persistKey != null && lifecycle.resumable() && !lifecycle.isClosed()) {
+            SavedStream.save(request.persistKey, request.url, lifecycle.streamId(), lifecycle.lastEventId());
+        }
+    }
+
     private void onResponse(Response received) {
         response = received;
         Headers headers = received.getHeaders();
-        int next = lifecycle.onResponse(received.getStatus(), headers.get("Content-Type"), headers.get("Retry-After"));
+        int next = lifecycle.onResponse(received.getStatus(), headers.get("Content-Type"), headers.get("Retry-After"),
+                headers.get(StreamLifecycle.STREAM_HEADER));
         if (next == StreamLifecycle.READ) {
             reader = received.getBody().pipeThrough(new TextDecoderStream()).getReader();
         }
@@ -221,6 +296,15 @@ public final class EventStream {
         response = null;
     }
 
+    /** Lets the promise settle unheard, so that its failure is not reported as unhandled either. */
+    @JSBody(params = "promise", script = "promise.catch(function () {});")
+    private static native void ignoreOutcome(Promise<?> promise);
+
+    /** A new stream's id: 128 random bits, as 32 hex digits. */
+    @JSBody(script = "var b = crypto.getRandomValues(new Uint8Array(16)), s = '';"
+            + " for (var i = 0; i < 16; i++) s += (b[i] + 256).toString(16).slice(1); return s;")
+    private static native String newStreamId();
+
     /** How long until an HTTP date, in milliseconds: 0 once it is past, -1 when the text is no date. */
     @JSBody(params = "text", script = "var at = Date.parse(text);"
             + " return isNaN(at) ? -1 : Math.min(2147483647, Math.max(0, Math.floor(at - Date.now())));")
@@ -250,6 +334,7 @@ public final class EventStream {
             if (request.onOpen != null) {
                 request.onOpen.onOpen(status, response.getHeaders());
             }
+            remember();
         }
 
         @Override
@@ -261,6 +346,7 @@ public final class EventStream {
             if (request.onEvent != null && !lifecycle.isClosed()) {
                 request.onEvent.onEvent(event);
             }
+            remember(); // after the callbacks: a reload resumes after the last event the page has taken in
         }
 
         @Override
@@ -273,6 +359,9 @@ public final class EventStream {
         @Override
         public void onClose(CloseReason reason) {
             dropConnection(); // first: if the application's onClose throws, nothing stays open
+            if (request.persistKey != null) {
+                SavedStream.forget(request.persistKey, lifecycle.streamId());
+            }
             if (request.onClose != null) {
                 request.onClose.onClose(reason);
             }
@@ -294,6 +383,9 @@ public final class EventStream {
         private EventListener onEvent;
         private ErrorListener onError;
         private CloseListener onClose;
+        private String persistKey;
+        /** The stream to attach to, when resuming; null: a new stream, with a new id. */
+        private String streamId;
 
         private Builder(String method, String url) {
             this.method = method;
@@ -395,6 +487,19 @@ public final class EventStream {
         /** Called exactly once, last, with why the stream ended. */
         public Builder onClose(CloseListener listener) {
             this.onClose = listener;
+            return this;
+        }
+
+        /**
+         * Keeps where the stream can be resumed from in {@code sessionStorage}, under this key,
+         * while it runs, so that after a reload {@link EventStream#resume} can take it up where the
+         * page left off; forgotten when the stream closes, whatever the reason. Only a stream whose
+         * response named it (a resumable route) is kept. Its URL, id and last event ID are kept;
+         * its headers and body are not, so no credential reaches storage. One stream per key at a
+         * time.
+         */
+        public Builder persist(String key) {
+            this.persistKey = key;
             return this;
         }
 

@@ -19,9 +19,11 @@ declare namespace postsse {
     /**
      * "network": the request failed or the body was cut short; "http_status": see status and detail;
      * "content_type": 2xx but not text/event-stream; "parser_limit": a line or event over the limit;
-     * "handler_failed": one of your own callbacks threw (message names what it threw).
+     * "handler_failed": one of your own callbacks threw (message names what it threw); "gone": 410, the
+     * server no longer holds the stream being resumed (it ended too long ago, or never started): never
+     * retried, and never started afresh.
      */
-    kind: "network" | "http_status" | "content_type" | "parser_limit" | "handler_failed";
+    kind: "network" | "http_status" | "content_type" | "parser_limit" | "handler_failed" | "gone";
     /** The HTTP status; 0 when no response arrived. */
     status: number;
     /** A problem JSON's title, "HTTP <status>", or a JS error's "Name: message" (e.g. "AbortError: ..."). */
@@ -54,6 +56,13 @@ declare namespace postsse {
     initialRetryMillis?: number;
     /** Longest backoff delay (default 30000 ms). */
     maxRetryMillis?: number;
+    /**
+     * Keeps where the stream can be resumed from in sessionStorage (key "postsse:" + this), so that
+     * postsse.resume(this) can take it up after a reload of the page. Only a stream from a resumable
+     * route is kept: its URL, id and last event ID, updated after each event's callbacks ran, never
+     * its headers or body; removed when the stream closes, whatever the reason. One stream per key.
+     */
+    persist?: string;
     onOpen?: (info: OpenInfo) => void;
     /** Every event. */
     onEvent?: (event: StreamEvent) => void;
@@ -65,11 +74,29 @@ declare namespace postsse {
   }
 
   interface StreamHandle {
-    /** Aborts the request; onClose({reason: "cancelled"}) follows once unless the stream had ended. */
+    /**
+     * Aborts the request; onClose({reason: "cancelled"}) follows once unless the stream had ended. A
+     * stream the server may still be running (a resumable one) is also stopped there: a DELETE of
+     * its URL names it, without waiting for the answer.
+     */
     close(): void;
   }
 
+  /** What postsse.resume takes: the stream's method, body and persist key are the persisted stream's. */
+  type ResumeOptions = Omit<StreamOptions, "method" | "body" | "persist">;
+
+  /** Sends the request and reads the stream; every request names it in a Postsse-Stream header. */
   function stream(url: string, options?: StreamOptions): StreamHandle;
+
+  /**
+   * Takes up the stream persisted under the key (see StreamOptions.persist) where the page left it:
+   * a GET of its URL that attaches to the same stream on the server, from the last event whose
+   * callbacks ran, so that every event reaches the page once; it stays persisted under the key. Pass
+   * the headers (credentials are not persisted) and callbacks again. Null when nothing is persisted
+   * under the key: no such stream was running, or it closed. A stream the server no longer holds
+   * fails with the error kind "gone".
+   */
+  function resume(key: string, options?: ResumeOptions): StreamHandle | null;
 }
 
 interface Window {

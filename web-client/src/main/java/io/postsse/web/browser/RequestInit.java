@@ -23,4 +23,8 @@ public abstract class RequestInit implements JSObject {
 
     @JSProperty
     public abstract void setSignal(AbortSignal signal);
+
+    /** Lets the request outlive the page that sent it. */
+    @JSProperty
+    public abstract void setKeepalive(boolean keepalive);
 }

@@ -22,6 +22,12 @@ public final class PostsseScript {
         JSObject stream(String url, JSObject options);
     }
 
+    /** {@code postsse.resume(key, options)}. */
+    @JSFunctor
+    interface ResumeFunction extends JSObject {
+        JSObject resume(String key, JSObject options);
+    }
+
     /** {@code handle.close()}. */
     @JSFunctor
     interface CloseFunction extends JSObject {
@@ -29,24 +35,38 @@ public final class PostsseScript {
     }
 
     public static void main(String[] args) {
-        install(PostsseScript::stream);
+        install(PostsseScript::stream, PostsseScript::resume);
     }
 
-    @JSBody(params = "stream", script = "window.postsse = Object.freeze({stream: stream});")
-    private static native void install(StreamFunction stream);
+    @JSBody(params = {"stream", "resume"}, script = "window.postsse = Object.freeze({stream: stream, resume: resume});")
+    private static native void install(StreamFunction stream, ResumeFunction resume);
 
     private static JSObject stream(String url, JSObject options) {
         String method = upperCaseString(options, "method");
         EventStream.Builder builder = EventStream.request(method == null ? "POST" : method, url);
-        JSObject headers = headerPairs(options);
-        for (int i = 0; i + 1 < length(headers); i += 2) {
-            builder.header(stringAt(headers, i), stringAt(headers, i + 1));
-        }
         String body = body(options);
         if (body != null) {
             // A string is most often JSON.stringify's output: sent as is, and labelled JSON unless the
             // caller's headers say otherwise.
             builder.body(body, "application/json");
+        }
+        String persist = string(options, "persist");
+        if (persist != null) {
+            builder.persist(persist);
+        }
+        return open(builder, options);
+    }
+
+    /** The stream persisted under the key, attached to again with the options' headers and callbacks; else null. */
+    private static JSObject resume(String key, JSObject options) {
+        EventStream.Builder builder = EventStream.resume(key);
+        return builder == null ? null : open(builder, options);
+    }
+
+    private static JSObject open(EventStream.Builder builder, JSObject options) {
+        JSObject headers = headerPairs(options);
+        for (int i = 0; i + 1 < length(headers); i += 2) {
+            builder.header(stringAt(headers, i), stringAt(headers, i + 1));
         }
         String credentials = string(options, "credentials");
         if (credentials != null) {
@@ -96,7 +116,10 @@ public final class PostsseScript {
         if (kind == StreamError.Kind.CONTENT_TYPE) {
             return "content_type";
         }
-        return kind == StreamError.Kind.PARSER_LIMIT ? "parser_limit" : "handler_failed";
+        if (kind == StreamError.Kind.PARSER_LIMIT) {
+            return "parser_limit";
+        }
+        return kind == StreamError.Kind.GONE ? "gone" : "handler_failed";
     }
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")
