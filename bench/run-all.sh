@@ -42,6 +42,14 @@ text "Client closes its connection → the silent producer's \`onCancel\` runs a
   "interrupted. Goal: within 1 s, aiming at 100 ms. Rerun: \`bench/cancellation-latency.sh\`." ""
 run bench/cancellation-latency.sh
 
+section "8. Resumable streams"
+text "Resumable streams beside plain ones, in one server and one run, on loopback: how soon a" \
+  "reconnecting client reads its first replayed event, how fast one resumable stream flows against a" \
+  "plain one, how fast an explicit stop (\`DELETE\`) reaches the producer against a plain stream's" \
+  "closed connection, and how much heap an ended stream's in-memory log holds. Goals: throughput" \
+  "≥ 0.8× plain; stop → cancel ≤ 100 ms p99. Rerun: \`bench/resumable.sh [rounds]\`." ""
+run bench/resumable.sh
+
 section "7. JVM parser against okhttp-sse"
 text "JMH (1 fork, 3 × 1 s warm-up, 5 × 1 s measurement): postsse's byte entry point" \
   "(\`EventStreamDecoder\`, 8 KiB chunks) against okhttp-sse 4.12.0's \`ServerSentEventReader\` on an okio" \
