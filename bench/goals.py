@@ -88,6 +88,27 @@ if cancel:
     goals.append(("cancellation within 1 s (aim 100 ms), p99 over all rows",
                   f"{max(number(c[5]) for c in cancel):.2f} ms", max(number(c[5]) for c in cancel) <= 100, ""))
 
+resume = rows("### Resume latency")
+for cells in resume:
+    if cells[0].startswith("resume"):
+        goals.append((f"{cells[0]}: p50 / p99 (no goal set)", f"{cells[2]} / {cells[4]} ms", None, ""))
+
+flow = rows("### Single-stream throughput")
+r = row(flow, "resumable")
+if r:
+    ratio = number(r[2])
+    goals.append(("resumable single-stream throughput ≥ 0.8× a plain stream", f"{ratio:.2f}×", ratio >= 0.8, ""))
+
+stop = rows("### Stop → cancel")
+r = row(stop, "resumable")
+if r:
+    p99 = number(r[5])
+    goals.append(("stop → producer cancelled ≤ 100 ms p99", f"{p99:.2f} ms", p99 <= 100, ""))
+
+retained = rows("### Memory per retained stream")
+if retained:
+    goals.append(("memory per retained ended 2,000-event reply (no goal set)", f"{retained[0][1]} ({retained[0][3]} its wire size)", None, ""))
+
 size = rows("### Script size")
 r = row(size, "postsse.js")
 if r:

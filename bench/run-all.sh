@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and rewrites BENCHMARKS.md with today's tables.
-# Usage: bench/run-all.sh        (about 8 minutes; needs Node.js and npm for the JavaScript peers)
+# Usage: bench/run-all.sh        (about 10 minutes; needs Node.js and npm for the JavaScript peers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -53,6 +53,14 @@ if [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then
   text "" "On JDK 25:"
   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java run bench/jvm-parser.sh
 fi
+
+section "8. Resumable streams"
+text "Resumable streams beside plain ones, in one server and one run, on loopback: how soon a" \
+  "reconnecting client reads its first replayed event, how fast one resumable stream flows against a" \
+  "plain one, how fast an explicit stop (\`DELETE\`) reaches the producer against a plain stream's" \
+  "closed connection, and how much heap an ended stream's in-memory log holds. Goals: throughput" \
+  "≥ 0.8× plain; stop → cancel ≤ 100 ms p99. Rerun: \`bench/resumable.sh [rounds]\`." ""
+run bench/resumable.sh
 
 # The goals, read from the tables above, go first, after the introduction.
 python3 - "$out" <<'PY' >BENCHMARKS.md

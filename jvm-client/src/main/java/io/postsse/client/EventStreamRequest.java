@@ -20,37 +20,54 @@ import java.util.Objects;
  * {@link #maxRetries(int)} failures in a row, counted again from each event. A reconnection sends
  * {@code Last-Event-ID} when the stream had set one. A stream that ends normally is never sent
  * again.
+ *
+ * <p>Against a resumable route, each stream proposes a fresh random id ({@code Postsse-Stream}), a
+ * reconnection attaches to the same run of the producer instead of starting another, and
+ * {@link EventStreamCall#cancel()} tells the server to stop it.
  */
 public final class EventStreamRequest {
-    private final String method;
-    private final URI uri;
-    private final String body;
-    private final List<String[]> headers;
-    private final int maxRetries;
-    private final Duration retryDelay;
-    private final Duration maxRetryDelay;
-    private final int maxLength;
-    private final RetryPolicy retryPolicy;
+    private String method;
+    private URI uri;
+    private String body;
+    private List<String[]> headers;
+    private int maxRetries;
+    private Duration retryDelay;
+    private Duration maxRetryDelay;
+    private int maxLength;
+    private RetryPolicy retryPolicy;
+    private String lastEventId = "";
 
-    private EventStreamRequest(String method, URI uri, String body, List<String[]> headers, int maxRetries,
-            Duration retryDelay, Duration maxRetryDelay, int maxLength, RetryPolicy retryPolicy) {
-        this.method = method;
-        this.uri = uri;
-        this.body = body;
-        this.headers = headers;
-        this.maxRetries = maxRetries;
-        this.retryDelay = retryDelay;
-        this.maxRetryDelay = maxRetryDelay;
-        this.maxLength = maxLength;
-        this.retryPolicy = retryPolicy;
+    private EventStreamRequest() {
+    }
+
+    /** A copy to change: each setter returns one, and no request is changed once made. */
+    private EventStreamRequest copy() {
+        EventStreamRequest copy = new EventStreamRequest();
+        copy.method = method;
+        copy.uri = uri;
+        copy.body = body;
+        copy.headers = headers;
+        copy.maxRetries = maxRetries;
+        copy.retryDelay = retryDelay;
+        copy.maxRetryDelay = maxRetryDelay;
+        copy.maxLength = maxLength;
+        copy.retryPolicy = retryPolicy;
+        copy.lastEventId = lastEventId;
+        return copy;
     }
 
     /** A POST to the URI, without a body yet. */
     public static EventStreamRequest post(URI uri) {
         StreamLifecycle.Settings defaults = new StreamLifecycle.Settings(); // the browser client's too
-        return new EventStreamRequest("POST", Objects.requireNonNull(uri), null, List.of(), defaults.maxRetries,
-                Duration.ofMillis(defaults.initialRetryMillis), Duration.ofMillis(defaults.maxRetryMillis),
-                defaults.maxLength, null);
+        EventStreamRequest request = new EventStreamRequest();
+        request.method = "POST";
+        request.uri = Objects.requireNonNull(uri);
+        request.headers = List.of();
+        request.maxRetries = defaults.maxRetries;
+        request.retryDelay = Duration.ofMillis(defaults.initialRetryMillis);
+        request.maxRetryDelay = Duration.ofMillis(defaults.maxRetryMillis);
+        request.maxLength = defaults.maxLength;
+        return request;
     }
 
     /** A request with another method, such as GET. */
@@ -59,22 +76,25 @@ public final class EventStreamRequest {
     }
 
     public EventStreamRequest method(String method) {
-        return new EventStreamRequest(Objects.requireNonNull(method), uri, body, headers, maxRetries, retryDelay,
-                maxRetryDelay, maxLength, retryPolicy);
+        EventStreamRequest copy = copy();
+        copy.method = Objects.requireNonNull(method);
+        return copy;
     }
 
     /** A JSON body, sent as is with {@code Content-Type: application/json}. */
     public EventStreamRequest jsonBody(String json) {
-        return new EventStreamRequest(method, uri, Objects.requireNonNull(json), headers, maxRetries, retryDelay,
-                maxRetryDelay, maxLength, retryPolicy);
+        EventStreamRequest copy = copy();
+        copy.body = Objects.requireNonNull(json);
+        return copy;
     }
 
     /** Adds a header, such as {@code Authorization}. */
     public EventStreamRequest header(String name, String value) {
         List<String[]> more = new ArrayList<>(headers);
         more.add(new String[] {Objects.requireNonNull(name), Objects.requireNonNull(value)});
-        return new EventStreamRequest(method, uri, body, List.copyOf(more), maxRetries, retryDelay, maxRetryDelay,
-                maxLength, retryPolicy);
+        EventStreamRequest copy = copy();
+        copy.headers = List.copyOf(more);
+        return copy;
     }
 
     /**
@@ -85,24 +105,30 @@ public final class EventStreamRequest {
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries must not be negative");
         }
-        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, maxLength, retryPolicy);
+        EventStreamRequest copy = copy();
+        copy.maxRetries = maxRetries;
+        return copy;
     }
 
     /** The first wait before reconnecting when the server named none. Default 1 s. */
     public EventStreamRequest retryDelay(Duration retryDelay) {
-        return new EventStreamRequest(method, uri, body, headers, maxRetries, Objects.requireNonNull(retryDelay),
-                maxRetryDelay, maxLength, retryPolicy);
+        EventStreamRequest copy = copy();
+        copy.retryDelay = Objects.requireNonNull(retryDelay);
+        return copy;
     }
 
     /** The longest wait between reconnections. Default 30 s. */
     public EventStreamRequest maxRetryDelay(Duration maxRetryDelay) {
-        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay,
-                Objects.requireNonNull(maxRetryDelay), maxLength, retryPolicy);
+        EventStreamRequest copy = copy();
+        copy.maxRetryDelay = Objects.requireNonNull(maxRetryDelay);
+        return copy;
     }
 
     /** The longest line, and the most data in one event, in characters. Default 1 Mi. */
     public EventStreamRequest maxLength(int characters) {
-        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, characters, retryPolicy);
+        EventStreamRequest copy = copy();
+        copy.maxLength = characters;
+        return copy;
     }
 
     /**
@@ -110,8 +136,21 @@ public final class EventStreamRequest {
      * Default: {@link RetryPolicy#exponentialWithJitter()}, the browser client's too.
      */
     public EventStreamRequest retryPolicy(RetryPolicy policy) {
-        return new EventStreamRequest(method, uri, body, headers, maxRetries, retryDelay, maxRetryDelay, maxLength,
-                Objects.requireNonNull(policy));
+        EventStreamRequest copy = copy();
+        copy.retryPolicy = Objects.requireNonNull(policy);
+        return copy;
+    }
+
+    /**
+     * Starts from this event id, sent as {@code Last-Event-ID} from the first request: with a
+     * resumable stream's {@code <id>:<seq>}, the request attaches to that stream after that event
+     * (a {@code GET} does, with no body), and a stream the server no longer holds fails with
+     * {@code GONE}. Default: none.
+     */
+    public EventStreamRequest lastEventId(String lastEventId) {
+        EventStreamRequest copy = copy();
+        copy.lastEventId = Objects.requireNonNull(lastEventId);
+        return copy;
     }
 
     public String method() {
@@ -151,5 +190,10 @@ public final class EventStreamRequest {
     /** The retry policy, or null for the default. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
+    }
+
+    /** The event id the stream starts from; empty for none. */
+    public String lastEventId() {
+        return lastEventId;
     }
 }

@@ -30,6 +30,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger cuts = new AtomicInteger();
     private final AtomicInteger stalls = new AtomicInteger();
+    private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile double stallProbability;
     private volatile int maxStallMillis;
 
@@ -119,6 +120,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
         boolean stall = stallProbability > 0 && random.nextDouble() < stallProbability;
         long stallAfter = stall ? random.nextInt(maxCutOffset + 1) : Long.MAX_VALUE;
         int stallMillis = stall ? 1 + random.nextInt(Math.max(1, maxStallMillis)) : 0;
+        open.add(client);
         try (client; Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
             Thread requests = new Thread(() -> copyQuietly(client, upstream), "fault-proxy-request");
             requests.setDaemon(true);
@@ -183,6 +185,19 @@ public final class FaultInjectingProxy implements AutoCloseable {
             }
         } catch (IOException e) {
             // the client or the server went away: so does the other side
+        } finally {
+            open.remove(client);
+        }
+    }
+
+    /** Resets every connection open now, as a network that drops them all at once. */
+    public void breakAll() {
+        for (Socket client : open) {
+            try {
+                breakConnection(client, true);
+            } catch (IOException e) {
+                // already gone
+            }
         }
     }
 

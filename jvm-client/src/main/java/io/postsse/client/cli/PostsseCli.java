@@ -25,11 +25,15 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class PostsseCli {
     static final String USAGE = String.join("\n",
             "usage: postsse-cli post URL [--json BODY] [-H 'Name: value']... [--max-retries N] [--retry-delay-ms MS]",
+            "                        [--last-event-id ID]",
+            "       postsse-cli get URL [-H 'Name: value']... [--last-event-id ID] [--max-retries N] [--retry-delay-ms MS]",
             "       postsse-cli parse < captured-stream",
             "",
             "post   sends a POST (with the JSON body, if given) and prints each event as it arrives;",
             "       a broken stream is sent again up to --max-retries times in a row (default 5, 0: never),",
-            "       first after --retry-delay-ms (default 1000) unless the server named a delay",
+            "       first after --retry-delay-ms (default 1000) unless the server named a delay;",
+            "       a resumable stream is resumed, never run again, and Ctrl-C stops it on the server",
+            "get    the same with a GET: with --last-event-id <stream>:<seq>, resumes a resumable stream",
             "parse  reads a raw text/event-stream from standard input and prints its events,",
             "       then {\"end\":true,\"lastEventId\":...,\"retry\":...}",
             "Each event is printed as {\"type\":...,\"data\":...,\"lastEventId\":...}.");
@@ -48,6 +52,7 @@ public final class PostsseCli {
         }
         switch (args[0]) {
             case "post":
+            case "get":
                 return post(args, out, err);
             case "parse":
                 if (args.length != 1) {
@@ -72,7 +77,7 @@ public final class PostsseCli {
 
     private static int post(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 2 || args[1].startsWith("-")) {
-            return usage(err, "post needs a URL");
+            return usage(err, args[0] + " needs a URL");
         }
         EventStreamRequest request;
         try {
@@ -80,7 +85,7 @@ public final class PostsseCli {
             if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
                 return usage(err, "not an http(s) URL: " + args[1]);
             }
-            request = EventStreamRequest.post(uri);
+            request = args[0].equals("get") ? EventStreamRequest.of("GET", uri) : EventStreamRequest.post(uri);
         } catch (IllegalArgumentException e) {
             return usage(err, "not a URL: " + args[1]);
         }
@@ -90,7 +95,7 @@ public final class PostsseCli {
                 return usage(err, option + " needs a value");
             }
             String value = args[++i];
-            if (option.equals("--json")) {
+            if (option.equals("--json") && args[0].equals("post")) {
                 request = request.jsonBody(value);
             } else if (option.equals("--max-retries") || option.equals("--retry-delay-ms")) {
                 long number = nonNegative(value);
@@ -99,6 +104,8 @@ public final class PostsseCli {
                 }
                 request = option.equals("--max-retries") ? request.maxRetries((int) number)
                         : request.retryDelay(Duration.ofMillis(number));
+            } else if (option.equals("--last-event-id")) {
+                request = request.lastEventId(value);
             } else if (option.equals("-H") || option.equals("--header")) {
                 int colon = value.indexOf(':');
                 if (colon <= 0) {
@@ -131,6 +138,16 @@ public final class PostsseCli {
                 out.flush();
             }
         });
+        // Ctrl-C stops the stream, on the server too when it is resumable, before the JVM exits.
+        Thread stopOnExit = new Thread(() -> {
+            call.cancel();
+            try {
+                call.awaitClosed(Duration.ofSeconds(3));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "postsse-cli-stop");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
         try {
             while (!call.awaitClosed(Duration.ofHours(1))) {
                 // streams may be long: keep waiting
@@ -139,6 +156,11 @@ public final class PostsseCli {
             call.cancel();
             Thread.currentThread().interrupt();
             return 1;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException exiting) {
+            // the JVM is already shutting down, and the hook is running
         }
         EventStreamException error = failure.get();
         if (error != null) {

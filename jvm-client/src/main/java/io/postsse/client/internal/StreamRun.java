@@ -277,6 +277,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
         settings.retryPolicy = request.retryPolicy();
         settings.httpDates = StreamRun::millisUntil;
         settings.streamId = newStreamId();
+        settings.lastEventId = request.lastEventId();
         return settings;
     }
 

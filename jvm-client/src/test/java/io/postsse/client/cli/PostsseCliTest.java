@@ -60,7 +60,7 @@ class PostsseCliTest {
 
     @Test
     void unknownCommandIsBadUsage() {
-        assertEquals(2, run(new byte[0], "get", "http://x").exitCode());
+        assertEquals(2, run(new byte[0], "fetch", "http://x").exitCode());
     }
 
     @Test
@@ -143,6 +143,32 @@ class PostsseCliTest {
             assertEquals(0, result.exitCode(), result.err());
             assertEquals("{\"type\":\"echo\",\"data\":\"{\\\"prompt\\\":\\\"hi\\\"} abc\",\"lastEventId\":\"\"}",
                     result.out().trim());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void getTakesNoBody() {
+        assertEquals(2, run(new byte[0], "get", "http://x", "--json", "{}").exitCode());
+    }
+
+    @Test
+    void getWithLastEventIdResumesFromIt() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/chat", exchange -> {
+            String seen = exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Last-Event-ID");
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().write(("data: " + seen + "\n\n").getBytes(StandardCharsets.UTF_8));
+            exchange.close();
+        });
+        server.start();
+        try {
+            Result result = run(new byte[0], "get", "http://127.0.0.1:" + server.getAddress().getPort() + "/chat",
+                    "--last-event-id", "abc:7");
+            assertEquals(0, result.exitCode(), result.err());
+            assertEquals("{\"type\":\"message\",\"data\":\"GET abc:7\",\"lastEventId\":\"abc:7\"}", result.out().trim());
         } finally {
             server.stop(0);
         }
