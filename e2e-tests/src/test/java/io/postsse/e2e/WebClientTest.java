@@ -38,14 +38,15 @@ class WebClientTest {
     private static final double TIMEOUT_MS = 15_000;
     private static final String XSS = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">";
 
-    private static final String PAGE = "<!doctype html><html><head><meta charset=utf-8><title>client test</title></head>"
+    /** The test page: both harnesses, each with {@code stream(url, options)} and {@code resume(key, options)}. */
+    static final String PAGE = "<!doctype html><html><head><meta charset=utf-8><title>client test</title></head>"
             + "<body><div id=out></div>"
             + "<script src=\"/postsse.js\"></script>"
             + "<script src=\"/js/testpage.js\"></script>"
             + "<script>main();\n"
-            + "window.jsClient = {stream: function (url, o) {\n"
+            + "function options(o) {\n"
             + "  var log = window.log, opts = {method: o.method, headers: o.headers, maxRetries: o.maxRetries,\n"
-            + "    initialRetryMillis: o.initialRetryMillis, on: {},\n"
+            + "    initialRetryMillis: o.initialRetryMillis, maxRetryMillis: o.maxRetryMillis, persist: o.persist, on: {},\n"
             + "    body: o.body === undefined ? undefined : JSON.parse(o.body),\n"
             + "    onOpen: function (e) { log.push('open ' + e.status); },\n"
             + "    onEvent: function (e) { log.push('event ' + e.type + ' ' + e.data + ' #' + e.lastEventId);\n"
@@ -57,14 +58,19 @@ class WebClientTest {
             + "  (o.types || []).forEach(function (t) { opts.on[t] = function (e) {\n"
             + "    log.push('on:' + e.type + ' ' + e.data + ' #' + e.lastEventId);\n"
             + "    if (o.throwOn === t) throw new Error('boom in ' + t); }; });\n"
-            + "  window.currentStream = postsse.stream(url, opts);\n"
-            + "}};\n"
+            + "  return opts;\n"
+            + "}\n"
+            + "window.jsClient = {\n"
+            + "  stream: function (url, o) { window.currentStream = postsse.stream(url, options(o)); },\n"
+            + "  resume: function (key, o) { var s = postsse.resume(key, options(o)); if (s) window.currentStream = s; return !!s; }\n"
+            + "};\n"
             + "</script></body></html>";
 
     private static Javalin server;
     private static String baseUrl;
     private static final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private static final Map<String, String> lastEventIds = new ConcurrentHashMap<>();
+    private static final Map<String, String> streamIds = new ConcurrentHashMap<>();
     private static final Map<String, CountDownLatch> cancelled = new ConcurrentHashMap<>();
     private static final Map<String, CountDownLatch> dropNow = new ConcurrentHashMap<>();
     private static final Map<String, Long> droppedAt = new ConcurrentHashMap<>();
@@ -109,6 +115,7 @@ class WebClientTest {
             config.routes.post("/drop", ctx -> {
                 int call = count(ctx);
                 String lastId = ctx.header("Last-Event-ID");
+                streamIds.put(ctx.queryParam("key") + "#" + call, String.valueOf(ctx.header("Postsse-Stream")));
                 if (call == 1) {
                     // A promised length never reached: the server ends the connection mid-stream.
                     ctx.res().setContentLength(100_000);
@@ -324,6 +331,8 @@ class WebClientTest {
             assertEquals(List.of("open 200", "event message three #3", "close completed"), log.subList(4, log.size()));
             assertEquals("2", lastEventIds.get(key));
             assertEquals(2, calls.get("/drop?" + key).get(), "a stream that ended normally is never re-sent");
+            assertTrue(streamIds.get(key + "#1").matches("[0-9a-f]{32}"), "a new stream proposes an id: " + streamIds);
+            assertEquals(streamIds.get(key + "#1"), streamIds.get(key + "#2"), "and names it again on reconnecting");
             long gapMillis = TimeUnit.NANOSECONDS.toMillis(reconnectedAt.get(key) - droppedAt.get(key));
             assertTrue(gapMillis >= 50 && gapMillis < 4000,
                     "reconnect should follow the server's retry (50 ms + jitter), not the client's 5 s: " + gapMillis);

@@ -11,8 +11,9 @@ import org.teavm.jso.dom.html.HTMLDocument;
 
 /**
  * Test harness only, not part of the library: drives the Java API from the end-to-end tests.
- * Defines {@code window.javaClient.stream(url, options)}, which records every callback as a line in
- * {@code window.log}, in the same format as the tests' plain-JavaScript harness for postsse.js.
+ * Defines {@code window.javaClient.stream(url, options)} and {@code window.javaClient.resume(key,
+ * options)} (false when nothing is persisted under the key), which record every callback as a line
+ * in {@code window.log}, in the same format as the tests' plain-JavaScript harness for postsse.js.
  */
 public final class ClientTestPage {
     private ClientTestPage() {
@@ -24,16 +25,21 @@ public final class ClientTestPage {
     }
 
     @JSFunctor
+    interface ResumeFunction extends JSObject {
+        boolean resume(String key, JSObject options);
+    }
+
+    @JSFunctor
     interface CloseFunction extends JSObject {
         void close();
     }
 
     public static void main(String[] args) {
-        install(ClientTestPage::stream);
+        install(ClientTestPage::stream, ClientTestPage::resume);
     }
 
-    @JSBody(params = "stream", script = "window.log = []; window.javaClient = {stream: stream};")
-    private static native void install(StreamFunction stream);
+    @JSBody(params = {"stream", "resume"}, script = "window.log = []; window.javaClient = {stream: stream, resume: resume};")
+    private static native void install(StreamFunction stream, ResumeFunction resume);
 
     @JSBody(params = "line", script = "window.log.push(line);")
     private static native void log(String line);
@@ -54,13 +60,30 @@ public final class ClientTestPage {
     private static void stream(String url, JSObject options) {
         String method = string(options, "method");
         EventStream.Builder builder = EventStream.request(method == null ? "POST" : method, url);
-        JSArray<JSString> headers = headerPairs(options);
-        for (int i = 0; i + 1 < headers.getLength(); i += 2) {
-            builder.header(headers.get(i).stringValue(), headers.get(i + 1).stringValue());
-        }
         String body = string(options, "body");
         if (body != null) {
             builder.jsonBody(body);
+        }
+        String persist = string(options, "persist");
+        if (persist != null) {
+            builder.persist(persist);
+        }
+        open(builder, options);
+    }
+
+    private static boolean resume(String key, JSObject options) {
+        EventStream.Builder builder = EventStream.resume(key);
+        if (builder == null) {
+            return false;
+        }
+        open(builder, options);
+        return true;
+    }
+
+    private static void open(EventStream.Builder builder, JSObject options) {
+        JSArray<JSString> headers = headerPairs(options);
+        for (int i = 0; i + 1 < headers.getLength(); i += 2) {
+            builder.header(headers.get(i).stringValue(), headers.get(i + 1).stringValue());
         }
         String maxRetries = string(options, "maxRetries");
         if (maxRetries != null) {
@@ -69,6 +92,10 @@ public final class ClientTestPage {
         String initial = string(options, "initialRetryMillis");
         if (initial != null) {
             builder.initialRetryMillis(Integer.parseInt(initial));
+        }
+        String longest = string(options, "maxRetryMillis");
+        if (longest != null) {
+            builder.maxRetryMillis(Integer.parseInt(longest));
         }
         JSArray<JSString> types = types(options);
         String throwOn = string(options, "throwOn");
