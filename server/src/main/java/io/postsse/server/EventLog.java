@@ -44,6 +44,16 @@ public interface EventLog {
     void append(String streamId, long seq, byte[] frame);
 
     /**
+     * Appends the stream's error event, the last entry of a stream that is about to end
+     * {@value #FAILED}: like {@link #append}, but never refused for the log's budget, so that the
+     * readers of a stream stopped for want of room still learn why (an overdraft of one small entry
+     * per stream).
+     *
+     * @throws IllegalStateException when the log holds no running stream of that id
+     */
+    void appendError(String streamId, long seq, byte[] frame);
+
+    /**
      * Ends the stream with its outcome, after its last entry. The ended log is kept for
      * {@code retention} (it may be dropped sooner when the log needs the room), then forgotten.
      * Does nothing when the stream has ended already.

@@ -105,12 +105,25 @@ public final class InMemoryEventLog implements EventLog {
 
     @Override
     public void append(String streamId, long seq, byte[] frame) {
+        append(streamId, seq, frame, true);
+    }
+
+    @Override
+    public void appendError(String streamId, long seq, byte[] frame) {
+        append(streamId, seq, frame, false);
+    }
+
+    private void append(String streamId, long seq, byte[] frame, boolean withinBudget) {
         StreamLog log = logs.get(streamId);
         if (log == null || log.tombstone) {
             throw new IllegalStateException("The event log does not hold the stream " + streamId);
         }
         long cost = frame.length + (long) ENTRY_OVERHEAD;
-        reserve(cost);
+        if (withinBudget) {
+            reserve(cost);
+        } else {
+            forceReserve(cost);
+        }
         synchronized (log) {
             if (log.removed || log.outcome != null) {
                 usedBytes.addAndGet(-cost);
@@ -237,16 +250,16 @@ public final class InMemoryEventLog implements EventLog {
         synchronized (ended) {
             ended.add(tombstone);
         }
-        reserveTombstone(tombstone.bytes);
+        forceReserve(tombstone.bytes); // small, and it expires
         return true;
     }
 
-    /** A tombstone is counted too; one that finds no room drops older ended streams, or goes over a little. */
-    private void reserveTombstone(long cost) {
+    /** Counts the bytes, dropping ended streams to make room, or going over the budget when only running ones are left. */
+    private void forceReserve(long cost) {
         try {
             reserve(cost);
         } catch (StreamCapacityException e) {
-            usedBytes.addAndGet(cost); // only running streams left: a tombstone is small, and expires
+            usedBytes.addAndGet(cost);
         }
     }
 

@@ -308,7 +308,7 @@ final class LogProducer implements EventEmitter {
             String problem = Problems.json(jsonMapper, Problems.problem(500, problemDetail));
             byte[] error = EventEncoder.event("error", streamId + ":" + (seq + 1), problem).getBytes(StandardCharsets.UTF_8);
             try {
-                log.append(streamId, seq + 1, error); // past the stream's own limits: it ends the stream
+                log.appendError(streamId, seq + 1, error); // past the limits: it ends the stream
                 seq++;
             } catch (RuntimeException e) {
                 LOG.warn("Stream {}: the event log took no error event ({}); the stream ends without it",
