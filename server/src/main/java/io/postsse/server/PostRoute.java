@@ -32,6 +32,10 @@ public final class PostRoute {
      * log of an ended stream is kept for {@link PostSse#retention}. The producer's events are
      * numbered by the stream: an {@link OutboundEvent} with an id of its own is refused.
      *
+     * <p>A route that is not resumable answers {@code POST} (and CORS preflights) alone, as it
+     * always did: no {@code GET}, no {@code DELETE}, and {@code Last-Event-ID} is only passed to its
+     * producer ({@link EventEmitter#lastEventId()}).
+     *
      * @return this route
      */
     public PostRoute resumable() {

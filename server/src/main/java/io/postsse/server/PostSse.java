@@ -36,6 +36,15 @@ import java.util.function.Consumer;
  * {@code text/event-stream}, whatever the request's {@code Accept} header says, uncompressed, with
  * each event flushed as it is written.
  *
+ * <p>A route declared {@linkplain PostRoute#resumable() resumable} runs its producer once per
+ * stream, into the stream's {@link EventLog}, detached from the connection; a client cut off
+ * attaches again, by {@code POST} or {@code GET} with {@code Last-Event-ID}, and gets what it
+ * missed, exactly once, then the live events, then the end marker. Its settings here:
+ * {@link #resumeGrace}, {@link #retention}, {@link #maxEventsPerStream}, {@link #maxBytesPerStream},
+ * {@link #maxLogBytes} and {@link #eventLog}.
+ *
+ * <pre>{@code sse.post("/api/chat", ChatRequest.class, validator, producer).resumable();}</pre>
+ *
  * <p>{@link #serveClientScript()} also serves the browser client, {@code /postsse.js}, for pages
  * written in plain JavaScript.
  */
@@ -44,9 +53,16 @@ public final class PostSse {
     public Duration heartbeat = Duration.ofSeconds(15);
     /** The largest request body accepted, in bytes. */
     public long maxBodyBytes = 1 << 20;
-    /** How many bytes of events a stream may hold for a client that has not read them yet. */
+    /**
+     * How many bytes of events a stream may hold for a client that has not read them yet. Not for
+     * resumable routes, whose events wait in the event log instead.
+     */
     public int maxBufferedBytes = 256 * 1024;
-    /** How long a send may wait for room in that buffer before the stream is closed as too slow. */
+    /**
+     * How long a send may wait for room in that buffer before the stream is closed as too slow. On
+     * resumable routes: how long a write to an attached client may go untaken before that connection
+     * alone is cut off (the producer runs on; the client may attach again).
+     */
     public Duration sendTimeout = Duration.ofSeconds(10);
     /**
      * Origins, such as {@code https://app.example.com}, whose pages may open streams cross-origin.
@@ -95,7 +111,8 @@ public final class PostSse {
     public long maxLogBytes = 256L << 20;
     /**
      * Resumable routes: where streams' events are kept. Null (the default): in this server's
-     * memory, within {@link #maxLogBytes}, lost when it stops.
+     * memory, within {@link #maxLogBytes}, lost when it stops. A log of the app's own is told
+     * {@link #retention} with each end, and keeps its own budget instead of {@link #maxLogBytes}.
      */
     public EventLog eventLog;
 
