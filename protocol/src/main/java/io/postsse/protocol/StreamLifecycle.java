@@ -39,6 +39,10 @@ package io.postsse.protocol;
  *       stream the first one started, instead of starting it twice.
  *   <li>Once the response named the stream, the resume point is {@code <id>:0} until an event
  *       moves it: a reconnection before any event still attaches, and never runs the producer again.
+ *   <li>While the stream may be resumable (it proposed an id, and no response came without one),
+ *       a 2xx response without a content type, or one that names the stream without being
+ *       {@code text/event-stream}, is a head cut short, which a browser takes for a whole head: it
+ *       is retried like a broken read. A resumable server names the stream before the type.
  *   <li>The stream ends only with its end marker, the event {@value #END_EVENT}, which is not
  *       dispatched: its data {@code cancelled} closes as {@link CloseReason#CANCELLED}, anything
  *       else as {@link CloseReason#COMPLETED}. A body that ends without it was cut, and is attached
@@ -219,6 +223,9 @@ public final class StreamLifecycle {
             return READ_ERROR_BODY;
         }
         if (contentType == null || !AsciiCase.startsWith(contentType, "text/event-stream")) {
+            if (cutHead(contentType, stream)) {
+                return retryOrFail(StreamError.Kind.NETWORK, 0, "the response's head was cut short", "", null, -1);
+            }
             return fail(new StreamError(StreamError.Kind.CONTENT_TYPE, status, "expected text/event-stream but got "
                     + (contentType == null || contentType.isEmpty() ? "no content type" : contentType), "", null, false));
         }
@@ -241,6 +248,18 @@ public final class StreamLifecycle {
             handlerFailed(e);
         }
         return reading();
+    }
+
+    /**
+     * Whether a 2xx response that is not {@code text/event-stream} is the head of a resumable
+     * stream's response cut short. A browser takes a head cut by the network for a whole one, with
+     * an empty body; a resumable server names the stream before it gives the content type, so such a
+     * head has no content type, or names the stream with a type cut off. Only for a stream that may
+     * be resumable: a request sent again after it attaches to the stream the first one started.
+     */
+    private boolean cutHead(String contentType, String stream) {
+        return streamId != null && !plain
+                && (contentType == null || contentType.isEmpty() || (stream != null && !stream.isEmpty()));
     }
 
     /**

@@ -825,4 +825,58 @@ class StreamLifecycleTest {
         settings.streamId = ID;
         assertEquals(StreamLifecycle.STOP, lifecycle().close());
     }
+
+    // A browser takes a response head cut short for a whole one, with an empty body.
+
+    @Test
+    void headWithoutAContentTypeIsACutWhenAnIdWasProposed() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        assertEquals(StreamLifecycle.WAIT, lifecycle.onResponse(200, null, null, null));
+        assertEquals(List.of("error NETWORK retrying"), listener.calls);
+        assertEquals(StreamLifecycle.CONNECT, lifecycle.onRetryTimer());
+        assertEquals("", lifecycle.lastEventId(), "no response named the stream: the request is sent again as it was");
+        assertEquals(ID, lifecycle.streamId());
+    }
+
+    @Test
+    void headNamingTheStreamWithItsTypeCutOffIsACut() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        assertEquals(StreamLifecycle.WAIT, lifecycle.onResponse(200, "text/ev", null, ID));
+        assertEquals(StreamError.Kind.NETWORK, listener.errors.get(0).kind());
+    }
+
+    @Test
+    void resumableReconnectionWithoutAContentTypeIsACut() {
+        StreamLifecycle lifecycle = readingResumable();
+        lifecycle.onBroken("reset", null);
+        lifecycle.onRetryTimer();
+        assertEquals(StreamLifecycle.WAIT, lifecycle.onResponse(200, "", null, null));
+        assertEquals(StreamLifecycle.CONNECT, lifecycle.onRetryTimer());
+        assertEquals(ID + ":0", lifecycle.lastEventId());
+    }
+
+    @Test
+    void wrongContentTypeNamingNoStreamStillFailsWhenAnIdWasProposed() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        assertEquals(StreamLifecycle.STOP, lifecycle.onResponse(200, "text/html", null, null));
+        assertEquals(List.of("error CONTENT_TYPE", "close FAILED"), listener.calls);
+    }
+
+    @Test
+    void missingContentTypeFailsOnceAResponseShowedTheServerPlain() {
+        settings.streamId = ID;
+        StreamLifecycle lifecycle = lifecycle();
+        lifecycle.start();
+        lifecycle.onResponse(200, SSE, null, null);
+        lifecycle.onBroken("reset", null);
+        lifecycle.onRetryTimer();
+        assertEquals(StreamLifecycle.STOP, lifecycle.onResponse(200, null, null, null));
+        assertEquals(StreamError.Kind.CONTENT_TYPE, listener.errors.get(listener.errors.size() - 1).kind());
+    }
 }
