@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -135,6 +136,32 @@ class ResumableConnectionTest {
             get.close();
         } finally {
             server.close();
+        }
+    }
+
+    /**
+     * A browser takes a head cut short for a whole one: every head that says text/event-stream must
+     * already name the stream, and expose the name, for the client to know a missing end marker is a cut.
+     */
+    @Test
+    void headNamesAndExposesTheStreamBeforeItsContentType() throws Exception {
+        ResumableStreamTest.Scripted producer = new ResumableStreamTest.Scripted();
+        producer.gate.countDown();
+        try (TestServer server = TestServer.start(sse -> {
+            sse.allowedOrigins = Set.of("https://app.example");
+            sse.post("/r", Object.class, producer).resumable();
+        })) {
+            try (RawHttp post = RawHttp.post(server, "/r", "{}", "Origin", "https://app.example", "Postsse-Stream", ID)) {
+                assertEquals(200, post.status()); // the stream is held from here on
+                RawHttp get = RawHttp.get(server, "/r", "Origin", "https://app.example", "Last-Event-ID", ID + ":0");
+                for (RawHttp response : List.of(post, get)) {
+                    List<String> names = List.copyOf(response.headers().keySet());
+                    assertTrue(names.indexOf("access-control-expose-headers") < names.indexOf("postsse-stream")
+                            && names.indexOf("postsse-stream") < names.indexOf("content-type"), names.toString());
+                    assertTrue(names.indexOf("access-control-expose-headers") >= 0, names.toString());
+                }
+                get.close();
+            }
         }
     }
 

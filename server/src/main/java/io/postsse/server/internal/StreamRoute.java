@@ -482,8 +482,14 @@ public final class StreamRoute<T> {
         LogAttachment attachment = new LogAttachment(streamId, after, resumable.log(),
                 nanosOrZero(settings.heartbeat()), () -> DisconnectWatcher.abort(ctx.req()),
                 () -> DisconnectWatcher.preventEnd(ctx.req()));
-        startStreamResponse(ctx);
+        // The head names the stream (after the CORS headers that expose the name) before it gives
+        // the content type: a browser takes a head cut short by the network for a whole one, with an
+        // empty body, so a head that says text/event-stream must already say the stream is
+        // resumable, for the missing end marker to tell the client it was cut. Javalin set a default
+        // type first thing; dropped, the type is written after the headers set before it.
+        response.setContentType(null);
         response.setHeader(StreamLifecycle.STREAM_HEADER, streamId);
+        startStreamResponse(ctx);
         OutputStream out = response.getOutputStream();
         SseStream.FrameWriter frames = frameWriter(out);
         if (local != null) {
