@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The demo app: the chat page, the inspector page, and the streaming endpoint {@code POST /api/chat},
- * answered by the offline generator or by a relayed OpenAI-compatible server; also
+ * answered by the offline generator or by a relayed OpenAI-compatible server, resumable; also
  * {@code /postsse.js}, the client for plain JavaScript.
  */
 public final class DemoServer {
@@ -55,8 +55,9 @@ public final class DemoServer {
             config.staticFiles.add("/web", Location.CLASSPATH);
             PostSse.install(config, sse -> {
                 sse.serveClientScript();
+                // Resumable: a reply is produced once, and a client cut off or reloaded takes it up again.
                 sse.post("/api/chat", ChatRequest.class, ChatRequest::problem,
-                        (chat, events) -> streamReply(backend, chat, events));
+                        (chat, events) -> streamReply(backend, chat, events)).resumable();
             });
         });
     }

@@ -183,7 +183,7 @@ public final class ChatPage {
         stream = builder
                 // A cut is resumed, not sent again: a few quick tries, then the reply shows as interrupted.
                 .maxRetries(3)
-                .initialRetryMillis(500)
+                .initialRetryMillis(300)
                 .onOpen((code, headers) -> status.setTextContent("Streaming\u2026"))
                 .on("token", event -> {
                     String text = Token.parse(event.data()).getText();
