@@ -12,6 +12,7 @@ import io.postsse.demo.DemoServer;
 import io.postsse.demo.OfflineBackend;
 import io.postsse.demo.ReplyGenerator;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The demo's chat page in real Chromium, against the demo server started in this JVM. */
@@ -142,6 +144,65 @@ class ChatDemoTest {
             assertTrue(producerInterrupted.await(2, TimeUnit.SECONDS), "the server's producer should be cancelled");
             assertEquals("Stopped.", lastReply(page).locator(".meta").textContent());
             assertTrue(page.isEnabled("#send"));
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void reloadMidReplyShowsTheWholeReplyOnceAndTheModelRunsOnce() throws Exception {
+        String prompt = "a reply that outlives its page";
+        List<String> tokens = ReplyGenerator.tokens(prompt);
+        AtomicInteger runs = new AtomicInteger();
+        List<List<ChatMessage>> conversations = new CopyOnWriteArrayList<>();
+        CountDownLatch reloaded = new CountDownLatch(1);
+        // Five tokens, then the rest once the page has been reloaded.
+        Javalin server = start((conversation, sink) -> {
+            runs.incrementAndGet();
+            conversations.add(conversation);
+            List<String> reply = ReplyGenerator.tokens(conversation);
+            for (int i = 0; i < reply.size(); i++) {
+                if (i == 5) {
+                    reloaded.await(10, TimeUnit.SECONDS);
+                }
+                sink.token(reply.get(i));
+            }
+            return new ChatBackend.Completion("stop", Map.of());
+        });
+        try (Page page = Chromium.newPage()) {
+            page.navigate(base(server) + "/");
+            ask(page, prompt);
+            String firstFive = String.join("", tokens.subList(0, 5));
+            page.waitForFunction("text => { const t = document.querySelector('article.turn.assistant .text');"
+                    + " return t && t.textContent === text; }", firstFive,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+
+            page.reload();
+            // The reloaded page shows the reply as far as it had come, still streaming.
+            page.waitForFunction("text => { const t = document.querySelector('article.turn.assistant');"
+                    + " return t && t.dataset.state === 'streaming' && t.querySelector('.text').textContent === text; }",
+                    firstFive, new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            reloaded.countDown();
+            waitForState(page, "done");
+
+            assertEquals(String.join("", tokens), lastReply(page).locator(".text").textContent());
+            assertEquals(List.of(prompt), page.locator("article.turn.user .text").allTextContents());
+            assertEquals(2, page.locator("article.turn").count());
+            assertEquals(1, runs.get(), "the model runs once");
+            assertEquals(Arrays.asList(null, null), page.evaluate(
+                    "() => [sessionStorage.getItem('postsse:chat-reply'), sessionStorage.getItem('postsse-demo:pending')]"));
+            assertEquals("Ready.", page.textContent("#status"));
+
+            // The finished conversation outlives another reload, and goes on from there.
+            page.reload();
+            waitForState(page, "done");
+            assertEquals(String.join("", tokens), lastReply(page).locator(".text").textContent());
+            assertEquals(2, page.locator("article.turn").count());
+            ask(page, "and then?");
+            page.waitForFunction("() => document.querySelectorAll('article.turn.assistant[data-state=done]').length === 2",
+                    null, new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            assertEquals(List.of(ChatMessage.user(prompt), ChatMessage.assistant(String.join("", tokens)),
+                    ChatMessage.user("and then?")), conversations.get(1));
         } finally {
             server.stop();
         }
