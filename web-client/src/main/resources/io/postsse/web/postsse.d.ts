@@ -92,7 +92,7 @@ declare namespace postsse {
    * Takes up the stream persisted under the key (see StreamOptions.persist) where the page left it:
    * a GET of its URL that attaches to the same stream on the server, from the last event whose
    * callbacks ran, so that every event reaches the page once; it stays persisted under the key. Pass
-   * the headers (credentials are not persisted) and callbacks again. Null when nothing is persisted
+   * the headers (such as Authorization: never persisted), credentials mode and callbacks again. Null when nothing is persisted
    * under the key: no such stream was running, or it closed. A stream the server no longer holds
    * fails with the error kind "gone".
    */
