@@ -11,6 +11,16 @@ import java.time.Duration;
  * <p>Sends do not wait for the network, but for room in the stream's bounded buffer: a client
  * that stops reading makes them wait, and after the send timeout the stream is closed and the
  * producer cancelled. On a closed stream every send throws {@link StreamClosedException}.
+ *
+ * <p>On a {@linkplain PostRoute#resumable() resumable} route, a send appends the event to the
+ * stream's event log and returns: it never waits for a client, and each attached client reads the
+ * log at its own pace. The emitter gives each event the id {@code <streamId>:<seq>}, counting from
+ * 1, and refuses an {@link OutboundEvent} with an id of its own ({@link IllegalArgumentException}).
+ * A comment or a {@code retry} goes out with the next event. A send past
+ * {@link PostSse#maxEventsPerStream}, {@link PostSse#maxBytesPerStream} or the log's room throws
+ * {@link StreamCapacityException}, and the stream has then ended with an {@code error} event. The
+ * stream is cancelled only when a client stops it ({@code DELETE}), when no client has been
+ * attached for {@link PostSse#resumeGrace}, or when the server stops — not when a connection drops.
  */
 public interface EventEmitter {
     /** Sends data as an event of the default type: a {@code String} as is, anything else as JSON. */
@@ -25,7 +35,7 @@ public interface EventEmitter {
     /** Asks the client to wait this long before reconnecting after a dropped connection. */
     void retry(Duration delay);
 
-    /** Sends a comment line, which clients ignore. */
+    /** Sends a comment line, which clients ignore. On a resumable route it goes out with the next event. */
     void comment(String text);
 
     /**
@@ -42,13 +52,22 @@ public interface EventEmitter {
 
     /**
      * Runs the callback once if the stream is cancelled: the client went away, read too slowly,
-     * or the server is stopping. If it already was, runs it now.
+     * or the server is stopping. If it already was, runs it now. On a resumable route: the client
+     * stopped the stream, no client was attached for the grace period, or the server is stopping.
      */
     void onCancel(Runnable callback);
 
-    /** This stream's identity, unique per stream on this server. */
+    /**
+     * This stream's identity, unique per stream on this server. On a resumable route, the id the
+     * client knows it by: the {@code Postsse-Stream} header of the response, and the part before
+     * the colon of each event's id.
+     */
     String streamId();
 
-    /** The request's {@code Last-Event-ID} header: the last id the client saw, or "" on a first request. */
+    /**
+     * The request's {@code Last-Event-ID} header: the last id the client saw, or "" on a first
+     * request. Always "" on a resumable route, whose producer runs only for the request that starts
+     * the stream: a request with {@code Last-Event-ID} attaches to the stream instead.
+     */
     String lastEventId();
 }

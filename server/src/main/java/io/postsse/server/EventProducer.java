@@ -11,6 +11,11 @@ package io.postsse.server;
  * <p>When the client goes away, its thread is interrupted and the emitter's sends throw
  * {@link StreamClosedException}. Anything else it throws ends the stream with one {@code error}
  * event that tells the client only that the stream failed.
+ *
+ * <p>On a {@linkplain PostRoute#resumable() resumable} route it runs once per stream, however many
+ * times clients attach to it, and a client going away does not stop it: it is cancelled (interrupted,
+ * its sends throwing {@link StreamClosedException}) when the client stops the stream, when no client
+ * has been attached for {@link PostSse#resumeGrace}, or when the server stops.
  */
 @FunctionalInterface
 public interface EventProducer<T> {

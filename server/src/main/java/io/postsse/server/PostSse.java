@@ -4,6 +4,7 @@ import io.javalin.config.JavalinConfig;
 import io.postsse.server.internal.ClientScript;
 import io.postsse.server.internal.Http2;
 import io.postsse.server.internal.ProducerExecutors;
+import io.postsse.server.internal.ResumableStreams;
 import io.postsse.server.internal.StreamRoute;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,15 @@ import java.util.function.Consumer;
  * {@code text/event-stream}, whatever the request's {@code Accept} header says, uncompressed, with
  * each event flushed as it is written.
  *
+ * <p>A route declared {@linkplain PostRoute#resumable() resumable} runs its producer once per
+ * stream, into the stream's {@link EventLog}, detached from the connection; a client cut off
+ * attaches again, by {@code POST} or {@code GET} with {@code Last-Event-ID}, and gets what it
+ * missed, exactly once, then the live events, then the end marker. Its settings here:
+ * {@link #resumeGrace}, {@link #retention}, {@link #maxEventsPerStream}, {@link #maxBytesPerStream},
+ * {@link #maxLogBytes} and {@link #eventLog}.
+ *
+ * <pre>{@code sse.post("/api/chat", ChatRequest.class, validator, producer).resumable();}</pre>
+ *
  * <p>{@link #serveClientScript()} also serves the browser client, {@code /postsse.js}, for pages
  * written in plain JavaScript.
  */
@@ -43,9 +53,16 @@ public final class PostSse {
     public Duration heartbeat = Duration.ofSeconds(15);
     /** The largest request body accepted, in bytes. */
     public long maxBodyBytes = 1 << 20;
-    /** How many bytes of events a stream may hold for a client that has not read them yet. */
+    /**
+     * How many bytes of events a stream may hold for a client that has not read them yet. Not for
+     * resumable routes, whose events wait in the event log instead.
+     */
     public int maxBufferedBytes = 256 * 1024;
-    /** How long a send may wait for room in that buffer before the stream is closed as too slow. */
+    /**
+     * How long a send may wait for room in that buffer before the stream is closed as too slow. On
+     * resumable routes: how long a write to an attached client may go untaken before that connection
+     * alone is cut off (the producer runs on; the client may attach again).
+     */
     public Duration sendTimeout = Duration.ofSeconds(10);
     /**
      * Origins, such as {@code https://app.example.com}, whose pages may open streams cross-origin.
@@ -63,7 +80,44 @@ public final class PostSse {
      */
     public boolean http2;
 
+    /**
+     * Resumable routes: how long a stream's producer runs on while no client is attached to it on
+     * this server, before it is cancelled (its end marker then says {@code cancelled}). A client
+     * that attaches within it stops the count.
+     */
+    public Duration resumeGrace = Duration.ofSeconds(30);
+    /**
+     * Resumable routes: how long the log of an ended stream is kept, so that a client that
+     * reconnects late still gets the events it missed and the end marker; after it, attaching is
+     * answered {@code 410 Gone}. Also how long a stream stopped before it started stays refused.
+     */
+    public Duration retention = Duration.ofMinutes(5);
+    /**
+     * Resumable routes: the most events one stream may send. The send past it throws
+     * {@link StreamCapacityException}, and the stream ends with an {@code error} event.
+     */
+    public int maxEventsPerStream = 100_000;
+    /**
+     * Resumable routes: the most bytes of encoded events one stream may send. The send past it
+     * throws {@link StreamCapacityException}, and the stream ends with an {@code error} event.
+     */
+    public long maxBytesPerStream = 16L << 20;
+    /**
+     * Resumable routes, with the in-memory log: the most bytes all streams' logs may hold together
+     * (their events, plus a small estimate per event and per stream). When an event would pass it,
+     * the logs of the streams that ended first are dropped first; when only running streams remain,
+     * the send throws {@link StreamCapacityException}.
+     */
+    public long maxLogBytes = 256L << 20;
+    /**
+     * Resumable routes: where streams' events are kept. Null (the default): in this server's
+     * memory, within {@link #maxLogBytes}, lost when it stops. A log of the app's own is told
+     * {@link #retention} with each end, and keeps its own budget instead of {@link #maxLogBytes}.
+     */
+    public EventLog eventLog;
+
     private final List<StreamRoute.Definition<?>> routes = new ArrayList<>();
+    private final List<PostRoute> options = new ArrayList<>();
     private boolean clientScript;
 
     private PostSse() {
@@ -76,14 +130,27 @@ public final class PostSse {
         sse.register(config);
     }
 
-    /** Declares a stream route whose JSON body binds to {@code bodyType}. */
-    public <T> void post(String path, Class<T> bodyType, EventProducer<T> producer) {
-        post(path, bodyType, request -> null, producer);
+    /**
+     * Declares a stream route whose JSON body binds to {@code bodyType}.
+     *
+     * @return the route, whose options, such as {@link PostRoute#resumable()}, may be set before
+     *     {@link #install} returns
+     */
+    public <T> PostRoute post(String path, Class<T> bodyType, EventProducer<T> producer) {
+        return post(path, bodyType, request -> null, producer);
     }
 
-    /** Declares a stream route whose bound body must pass {@code validator} before the stream starts. */
-    public <T> void post(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer) {
-        routes.add(new StreamRoute.Definition<>(path, bodyType, validator, producer));
+    /**
+     * Declares a stream route whose bound body must pass {@code validator} before the stream starts.
+     *
+     * @return the route, whose options, such as {@link PostRoute#resumable()}, may be set before
+     *     {@link #install} returns
+     */
+    public <T> PostRoute post(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer) {
+        routes.add(new StreamRoute.Definition<>(path, bodyType, validator, producer, false));
+        PostRoute route = new PostRoute();
+        options.add(route);
+        return route;
     }
 
     /**
@@ -117,15 +184,39 @@ public final class PostSse {
         StreamRoute.Settings settings = new StreamRoute.Settings(heartbeat, maxBodyBytes, maxBufferedBytes,
                 sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,
                 ProducerExecutors.virtualThreads() ? producers : null);
-        for (StreamRoute.Definition<?> definition : routes) {
-            StreamRoute<?> route = new StreamRoute<>(definition, settings);
+        ResumableStreams resumable = null;
+        for (int i = 0; i < routes.size(); i++) {
+            StreamRoute.Definition<?> definition = routes.get(i);
+            if (options.get(i).isResumable()) {
+                definition = definition.asResumable();
+                if (resumable == null) {
+                    resumable = new ResumableStreams(new ResumableStreams.Settings(resumeGrace, retention,
+                            maxEventsPerStream, maxBytesPerStream, maxLogBytes, eventLog, heartbeat, sendTimeout));
+                }
+            }
+            StreamRoute<?> route = new StreamRoute<>(definition, settings, resumable);
             config.routes.post(definition.path(), route::handle);
             config.routes.options(definition.path(), route::preflight);
+            if (definition.resumable()) {
+                config.routes.get(definition.path(), route::handleGet);
+                config.routes.delete(definition.path(), route::handleDelete);
+            }
         }
         if (http2) {
             config.jetty.modifyServer(Http2::enableCleartext);
         }
-        config.events.serverStopping(() -> StreamRoute.cancelAll(settings));
-        config.events.serverStopped(producers::shutdownNow);
+        ResumableStreams resumableStreams = resumable;
+        config.events.serverStopping(() -> {
+            if (resumableStreams != null) {
+                resumableStreams.stop();
+            }
+            StreamRoute.cancelAll(settings);
+        });
+        config.events.serverStopped(() -> {
+            producers.shutdownNow();
+            if (resumableStreams != null) {
+                resumableStreams.close();
+            }
+        });
     }
 }

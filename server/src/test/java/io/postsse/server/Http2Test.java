@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 /** Stream routes over HTTP/2 without TLS (h2c, prior knowledge), many streams on one connection. */
 class Http2Test {
     /** What a response stream brought: its headers, its body so far, and how it ended. */
-    private static final class Received implements Stream.Listener {
+    static final class Received implements Stream.Listener {
         final StringBuffer body = new StringBuffer();
         final AtomicReference<MetaData.Response> response = new AtomicReference<>();
         final CountDownLatch ended = new CountDownLatch(1);

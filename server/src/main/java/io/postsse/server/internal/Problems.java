@@ -40,6 +40,8 @@ final class Problems {
                 return "Forbidden";
             case 413:
                 return "Content Too Large";
+            case 410:
+                return "Gone";
             case 415:
                 return "Unsupported Media Type";
             case 503:

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.javalin.http.Context;
+import io.postsse.protocol.StreamLifecycle;
 import io.postsse.server.EventProducer;
 import io.postsse.server.RequestValidator;
 import jakarta.servlet.http.HttpServletResponse;
@@ -31,7 +32,12 @@ import org.slf4j.LoggerFactory;
 /** The handler behind one declared stream route: checks, binds and validates, then streams. */
 public final class StreamRoute<T> {
     /** A route as declared. */
-    public record Definition<T>(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer) {
+    public record Definition<T>(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer,
+            boolean resumable) {
+        /** The same route, resumable. */
+        public Definition<T> asResumable() {
+            return new Definition<>(path, bodyType, validator, producer, true);
+        }
     }
 
     /**
@@ -53,10 +59,13 @@ public final class StreamRoute<T> {
 
     private final Definition<T> definition;
     private final Settings settings;
+    /** The install's resumable streams when this route is resumable; else null. */
+    private final ResumableStreams resumable;
 
-    public StreamRoute(Definition<T> definition, Settings settings) {
+    public StreamRoute(Definition<T> definition, Settings settings, ResumableStreams resumable) {
         this.definition = definition;
         this.settings = settings;
+        this.resumable = definition.resumable() ? resumable : null;
     }
 
     /**
@@ -89,7 +98,7 @@ public final class StreamRoute<T> {
             return;
         }
         addCorsHeaders(ctx, origin);
-        ctx.header("Access-Control-Allow-Methods", "POST");
+        ctx.header("Access-Control-Allow-Methods", resumable != null ? "POST, GET, DELETE" : "POST");
         String requested = ctx.header("Access-Control-Request-Headers");
         if (requested != null) {
             ctx.header("Access-Control-Allow-Headers", requested);
@@ -100,13 +109,12 @@ public final class StreamRoute<T> {
 
     /** Handles one POST. */
     public void handle(Context ctx) throws IOException {
-        String origin = ctx.header("Origin");
-        if (origin != null && !isSameOrigin(ctx, origin)) {
-            if (!settings.allowedOrigins().contains(origin)) {
-                Problems.respond(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
-                return;
-            }
-            addCorsHeaders(ctx, origin);
+        if (!checkOrigin(ctx)) {
+            return;
+        }
+        if (resumable != null) {
+            handleResumablePost(ctx);
+            return;
         }
         T request = readRequest(ctx);
         if (request == null) {
@@ -120,11 +128,27 @@ public final class StreamRoute<T> {
         stream(ctx, request);
     }
 
+    /** False after answering 403 to a cross-origin request from an origin not allowed; adds the CORS headers. */
+    private boolean checkOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin != null && !isSameOrigin(ctx, origin)) {
+            if (!settings.allowedOrigins().contains(origin)) {
+                Problems.respond(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
+                return false;
+            }
+            addCorsHeaders(ctx, origin);
+        }
+        return true;
+    }
+
     private void addCorsHeaders(Context ctx, String origin) {
         ctx.header("Access-Control-Allow-Origin", origin);
         ctx.header("Vary", "Origin");
         if (settings.allowCredentials()) {
             ctx.header("Access-Control-Allow-Credentials", "true");
+        }
+        if (resumable != null) {
+            ctx.header("Access-Control-Expose-Headers", StreamLifecycle.STREAM_HEADER);
         }
     }
 
@@ -231,18 +255,7 @@ public final class StreamRoute<T> {
         SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, ctx.jsonMapper(),
                 settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
                 () -> DisconnectWatcher.abort(ctx.req()), () -> DisconnectWatcher.preventEnd(ctx.req()));
-        response.setStatus(200);
-        response.setContentType("text/event-stream; charset=utf-8");
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("X-Accel-Buffering", "no");
-        if (DisconnectWatcher.ownsConnection(ctx.req())) {
-            // One HTTP/1.1 connection per stream: see DisconnectWatcher.
-            response.setHeader("Connection", "close");
-            // Framed all the same, so that only a normal end writes the last, empty chunk and a
-            // connection cut early is a broken stream for the client, never an end. Jetty chunks
-            // a closing connection's body only when asked to; an HTTP/1.0 client gets it unframed.
-            response.setHeader("Transfer-Encoding", "chunked");
-        }
+        startStreamResponse(ctx);
         // Straight to the servlet stream: Javalin's own output stream may compress.
         OutputStream out = response.getOutputStream();
         long started = System.nanoTime();
@@ -279,6 +292,23 @@ public final class StreamRoute<T> {
         });
     }
 
+    /** Sets the status and headers of a stream's response. */
+    private static void startStreamResponse(Context ctx) {
+        HttpServletResponse response = ctx.res();
+        response.setStatus(200);
+        response.setContentType("text/event-stream; charset=utf-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        if (DisconnectWatcher.ownsConnection(ctx.req())) {
+            // One HTTP/1.1 connection per stream: see DisconnectWatcher.
+            response.setHeader("Connection", "close");
+            // Framed all the same, so that only a normal end writes the last, empty chunk and a
+            // connection cut early is a broken stream for the client, never an end. Jetty chunks
+            // a closing connection's body only when asked to; an HTTP/1.0 client gets it unframed.
+            response.setHeader("Transfer-Encoding", "chunked");
+        }
+    }
+
     /** Runs the stream's writer until the stream ends. */
     private void write(SseStream stream, OutputStream out, long started) {
         SseStream.Outcome outcome = SseStream.Outcome.CANCELLED;
@@ -300,7 +330,7 @@ public final class StreamRoute<T> {
      * buffer, never through the response's aggregation buffer (32 KiB by default), which a long
      * stream would otherwise hold for its whole life although every batch is flushed at once.
      */
-    private static SseStream.FrameWriter frameWriter(OutputStream out) {
+    static SseStream.FrameWriter frameWriter(OutputStream out) {
         if (out instanceof HttpOutput) {
             HttpOutput jetty = (HttpOutput) out;
             return frames -> jetty.write(ByteBuffer.wrap(frames));
@@ -309,5 +339,217 @@ public final class StreamRoute<T> {
             out.write(frames);
             out.flush();
         };
+    }
+
+    // ---- resumable routes ----
+
+    /** The request's resume point text: {@code Last-Event-ID}, else the query's {@code lastEventId}; null when neither. */
+    private static String lastEventId(Context ctx) {
+        String header = ctx.header("Last-Event-ID");
+        if (header != null && !header.isBlank()) {
+            return header.trim();
+        }
+        String query = ctx.queryParam("lastEventId");
+        return query != null && !query.isBlank() ? query.trim() : null;
+    }
+
+    /** A POST to a resumable route: attaches when it names a held stream, else starts one. */
+    private void handleResumablePost(Context ctx) throws IOException {
+        String lastEventId = lastEventId(ctx);
+        if (lastEventId != null) {
+            attachFrom(ctx, lastEventId); // the body is not read
+            return;
+        }
+        String proposed = ctx.header(StreamLifecycle.STREAM_HEADER);
+        if (proposed != null && !ResumableStreams.isValidId(proposed)) {
+            Problems.respond(ctx, 400, "The " + StreamLifecycle.STREAM_HEADER
+                    + " header must be 22 to 64 characters of A-Z, a-z, 0-9, _ and -.");
+            return;
+        }
+        if (refuseWhileStopping(ctx)) {
+            return;
+        }
+        if (proposed != null && resumable.holds(proposed)) {
+            // Sent again after a cut the client never saw the answer to: attach from the start.
+            attach(ctx, proposed, 0, null, null);
+            return;
+        }
+        T request = readRequest(ctx);
+        if (request == null) {
+            return;
+        }
+        String invalid = definition.validator().check(request);
+        if (invalid != null) {
+            Problems.respond(ctx, 400, invalid);
+            return;
+        }
+        String streamId = proposed != null ? proposed : ResumableStreams.newId();
+        LogProducer producer;
+        try {
+            producer = resumable.start(streamId, ctx.path(), ctx.jsonMapper());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Problems.respond(ctx, 503, "The server is stopping.");
+            return;
+        }
+        if (producer == null) {
+            if (resumable.holds(streamId)) {
+                attach(ctx, streamId, 0, null, null);
+            } else {
+                Problems.respond(ctx, 410, "The stream " + streamId + " was stopped before it started.");
+            }
+            return;
+        }
+        attach(ctx, streamId, 0, producer, request);
+    }
+
+    /** Handles a GET of a resumable route: an attach. */
+    public void handleGet(Context ctx) throws IOException {
+        if (!checkOrigin(ctx)) {
+            return;
+        }
+        String lastEventId = lastEventId(ctx);
+        if (lastEventId == null) {
+            Problems.respond(ctx, 400, "Send Last-Event-ID: <stream>:<seq> (or the query parameter lastEventId) "
+                    + "to attach to a resumable stream; start one with a POST.");
+            return;
+        }
+        attachFrom(ctx, lastEventId);
+    }
+
+    /** Handles a DELETE of a resumable route: stops the stream it names; 204 whether or not it is held. */
+    public void handleDelete(Context ctx) {
+        if (!checkOrigin(ctx)) {
+            return;
+        }
+        String streamId = ctx.header(StreamLifecycle.STREAM_HEADER);
+        if (streamId == null || streamId.isBlank()) {
+            streamId = ctx.queryParam("stream");
+        }
+        if (streamId == null || streamId.isBlank()) {
+            Problems.respond(ctx, 400, "Name the stream to stop with the " + StreamLifecycle.STREAM_HEADER
+                    + " header (or the query parameter stream).");
+            return;
+        }
+        streamId = streamId.trim();
+        if (!ResumableStreams.isValidId(streamId)) {
+            Problems.respond(ctx, 400, "A stream id is 22 to 64 characters of A-Z, a-z, 0-9, _ and -.");
+            return;
+        }
+        resumable.stop(streamId);
+        ctx.status(204);
+    }
+
+    private boolean refuseWhileStopping(Context ctx) {
+        if (resumable.isStopping()) {
+            Problems.respond(ctx, 503, "The server is stopping.");
+            return true;
+        }
+        return false;
+    }
+
+    /** Attaches to the stream a {@code Last-Event-ID} names, or answers 410 before any stream byte. */
+    private void attachFrom(Context ctx, String lastEventId) throws IOException {
+        ResumableStreams.ResumePoint point = ResumableStreams.parseResumePoint(lastEventId);
+        if (point == null) {
+            Problems.respond(ctx, 410, "The Last-Event-ID \"" + abbreviate(lastEventId)
+                    + "\" names no resumable stream: it should be <stream>:<seq>.");
+            return;
+        }
+        if (refuseWhileStopping(ctx)) {
+            return;
+        }
+        if (!resumable.holds(point.streamId())) {
+            Problems.respond(ctx, 410, "The stream " + point.streamId()
+                    + " is not held by the server: it never started, or it ended too long ago.");
+            return;
+        }
+        attach(ctx, point.streamId(), point.seq(), null, null);
+    }
+
+    private static String abbreviate(String text) {
+        String printable = text.replaceAll("[\\p{Cntrl}]", "?");
+        return printable.length() <= 100 ? printable : printable.substring(0, 100) + "…";
+    }
+
+    /**
+     * Streams the log of a held stream after {@code after} to this request, until its end marker.
+     * With {@code producer}, this request started the stream: its producer runs too, on the request.
+     */
+    private void attach(Context ctx, String streamId, long after, LogProducer producer, T request) throws IOException {
+        LogProducer local = producer != null ? producer : resumable.running(streamId);
+        HttpServletResponse response = ctx.res();
+        LogAttachment attachment = new LogAttachment(streamId, after, resumable.log(),
+                nanosOrZero(settings.heartbeat()), () -> DisconnectWatcher.abort(ctx.req()),
+                () -> DisconnectWatcher.preventEnd(ctx.req()));
+        startStreamResponse(ctx);
+        response.setHeader(StreamLifecycle.STREAM_HEADER, streamId);
+        OutputStream out = response.getOutputStream();
+        SseStream.FrameWriter frames = frameWriter(out);
+        if (local != null) {
+            local.attached();
+        }
+        resumable.attached(attachment);
+        Runnable detach = () -> {
+            resumable.detached(attachment);
+            if (local != null) {
+                local.detached();
+            }
+        };
+        if (producer == null) {
+            LOG.debug("Stream {} attached: {} {} after {}", streamId, ctx.method(), ctx.path(), after);
+        }
+        try {
+            attachment.write(nothing -> out.flush(), null); // commit the headers now, so the client knows the stream is open
+        } catch (IOException e) {
+            attachment.clientGone();
+            detach.run();
+            startProducer(producer, request);
+            return;
+        }
+        DisconnectWatcher.watch(ctx.req(), attachment::isStreaming, attachment::clientGone);
+        startProducer(producer, request);
+        ExecutorService writers = settings.writers();
+        if (writers == null) {
+            writeAttached(attachment, frames, detach);
+            return;
+        }
+        ctx.future(() -> {
+            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+            try {
+                return CompletableFuture.runAsync(() -> writeAttached(attachment, frames, detach), writers);
+            } catch (RejectedExecutionException e) { // the server is stopping
+                attachment.breakOff(LogAttachment.End.SERVER_STOPPING);
+                DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
+                detach.run();
+                return CompletableFuture.completedFuture(null);
+            }
+        });
+    }
+
+    private void startProducer(LogProducer producer, T request) {
+        if (producer == null) {
+            return;
+        }
+        try {
+            settings.producers().execute(() -> producer.runProducer(definition.producer(), request));
+        } catch (RejectedExecutionException e) {
+            producer.notRun();
+        }
+    }
+
+    private static void writeAttached(LogAttachment attachment, SseStream.FrameWriter frames, Runnable detach) {
+        LogAttachment.End end = LogAttachment.End.CLIENT_GONE;
+        try {
+            end = attachment.writeUntilEnd(frames);
+        } finally {
+            detach.run();
+            LOG.debug("Stream {}: an attachment ended ({}) after seq {}", attachment.streamId(), end.label,
+                    attachment.position());
+        }
+    }
+
+    private static long nanosOrZero(Duration duration) {
+        return duration == null || duration.isZero() || duration.isNegative() ? 0 : duration.toNanos();
     }
 }

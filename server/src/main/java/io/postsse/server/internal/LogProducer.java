@@ -1,0 +1,392 @@
+package io.postsse.server.internal;
+
+import io.javalin.json.JsonMapper;
+import io.postsse.protocol.EventEncoder;
+import io.postsse.server.EventEmitter;
+import io.postsse.server.EventLog;
+import io.postsse.server.EventProducer;
+import io.postsse.server.OutboundEvent;
+import io.postsse.server.StreamCapacityException;
+import io.postsse.server.StreamClosedException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The producer side of one resumable stream: the emitter that numbers each event and appends it to
+ * the stream's event log, detached from any connection. Readers attach to the log, not to this.
+ *
+ * <p>The stream ends exactly once, in the log: completed when the producer returns (or closes it),
+ * failed when it throws or sends past a limit (after one {@code error} event, itself a numbered
+ * entry), cancelled when it is stopped, left with no reader for the grace period, or the server stops.
+ */
+final class LogProducer implements EventEmitter {
+    private static final Logger LOG = LoggerFactory.getLogger(LogProducer.class);
+
+    private final String streamId;
+    private final String path;
+    private final ResumableStreams owner;
+    private final EventLog log;
+    private final JsonMapper jsonMapper;
+    private final CountDownLatch created = new CountDownLatch(1);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<Runnable> cancelCallbacks = new ArrayList<>();
+    /** Events appended so far: the last event's seq. */
+    private long seq;
+    /** Bytes of events appended so far. */
+    private long bytes;
+    /** Comments and retry fields sent since the last event: they go out with the next one. */
+    private StringBuilder pending;
+    private boolean keepOpen;
+    /** Null while running; then how it ended. */
+    private String outcome;
+    private boolean cancelled;
+    private Thread producerThread;
+    /** Connections attached to the stream on this server. */
+    private int attached;
+    private ScheduledFuture<?> graceTimer;
+    private long startedNanos;
+
+    LogProducer(String streamId, String path, ResumableStreams owner, JsonMapper jsonMapper) {
+        this.streamId = streamId;
+        this.path = path;
+        this.owner = owner;
+        this.log = owner.log();
+        this.jsonMapper = jsonMapper;
+    }
+
+    // ---- the start ----
+
+    /** The log was asked to create the stream (whether or not it did): twins waiting on it may look. */
+    void creationTried() {
+        created.countDown();
+    }
+
+    /** Waits, until the deadline, for {@link #creationTried()}. */
+    boolean awaitCreationTried(long timeoutMillis) throws InterruptedException {
+        return created.await(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The log holds the stream now: the stream has started. */
+    void started() {
+        lock.lock();
+        try {
+            startedNanos = System.nanoTime();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("Stream {} started: POST {} (resumable)", streamId, path);
+    }
+
+    // ---- the emitter ----
+
+    @Override
+    public void send(Object data) {
+        send(OutboundEvent.of(data));
+    }
+
+    @Override
+    public void send(String type, Object data) {
+        send(OutboundEvent.of(data).type(type));
+    }
+
+    @Override
+    public void send(OutboundEvent event) {
+        if (event.id() != null) {
+            throw new IllegalArgumentException("A resumable stream numbers its events itself (<stream>:<seq>), "
+                    + "so that a client can resume from any of them: send the event without an id (not \""
+                    + event.id() + "\").");
+        }
+        Object data = event.data();
+        String text = data instanceof String ? (String) data : jsonMapper.toJsonString(data, data.getClass());
+        String type = event.type();
+        StreamCapacityException full;
+        lock.lock();
+        try {
+            requireOpen();
+            long next = seq + 1;
+            if (next > owner.settings().maxEventsPerStream()) {
+                full = new StreamCapacityException("The stream " + streamId + " reached its limit of "
+                        + owner.settings().maxEventsPerStream() + " events (maxEventsPerStream).");
+            } else {
+                String frame = EventEncoder.event(type, streamId + ":" + next, text);
+                byte[] encoded = (pending == null ? frame : pending.append(frame).toString())
+                        .getBytes(StandardCharsets.UTF_8);
+                if (bytes + encoded.length > owner.settings().maxBytesPerStream()) {
+                    full = new StreamCapacityException("The stream " + streamId + " reached its limit of "
+                            + owner.settings().maxBytesPerStream() + " bytes of events (maxBytesPerStream).");
+                } else {
+                    try {
+                        log.append(streamId, next, encoded);
+                        seq = next;
+                        bytes += encoded.length;
+                        pending = null;
+                        return;
+                    } catch (StreamCapacityException e) {
+                        full = e;
+                    }
+                }
+            }
+            LOG.warn("Stream {}: {}", streamId, full.getMessage());
+            finish(EventLog.FAILED, "The stream was stopped: it grew past what the server keeps of one stream.");
+        } finally {
+            lock.unlock();
+        }
+        throw full;
+    }
+
+    @Override
+    public void retry(Duration delay) {
+        addPending(EventEncoder.retry(delay.toMillis()));
+    }
+
+    @Override
+    public void comment(String text) {
+        addPending(EventEncoder.comment(text));
+    }
+
+    private void addPending(String frame) {
+        lock.lock();
+        try {
+            requireOpen();
+            if (pending == null) {
+                pending = new StringBuilder();
+            }
+            if (bytes + pending.length() + frame.length() > owner.settings().maxBytesPerStream()) {
+                // Counted in chars: as many bytes or fewer, so never refused wrongly for the next event.
+                throw new StreamCapacityException("The stream " + streamId + " holds more comments than its limit of "
+                        + owner.settings().maxBytesPerStream() + " bytes (maxBytesPerStream).");
+            }
+            pending.append(frame);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void requireOpen() {
+        if (outcome != null) {
+            throw new StreamClosedException(cancelled ? "the stream was cancelled" : "the stream has ended (" + outcome + ")");
+        }
+    }
+
+    @Override
+    public EventEmitter keepOpen() {
+        lock.lock();
+        try {
+            keepOpen = true;
+        } finally {
+            lock.unlock();
+        }
+        return this;
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            finish(EventLog.COMPLETED, null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        lock.lock();
+        try {
+            return outcome == null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onCancel(Runnable callback) {
+        boolean runNow;
+        lock.lock();
+        try {
+            runNow = cancelled;
+            if (!runNow) {
+                cancelCallbacks.add(callback);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (runNow) {
+            callback.run();
+        }
+    }
+
+    @Override
+    public String streamId() {
+        return streamId;
+    }
+
+    /** Always "": the producer runs once, for the request that started the stream; attaching never runs it. */
+    @Override
+    public String lastEventId() {
+        return "";
+    }
+
+    // ---- the producer ----
+
+    /** Runs the producer on the calling thread, and ends the stream when it returns, unless kept open. */
+    <T> void runProducer(EventProducer<T> producer, T request) {
+        lock.lock();
+        try {
+            if (outcome != null) {
+                return;
+            }
+            producerThread = Thread.currentThread();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            producer.produce(request, this);
+            lock.lock();
+            try {
+                if (!keepOpen) {
+                    finish(EventLog.COMPLETED, null);
+                }
+            } finally {
+                lock.unlock();
+            }
+        } catch (Throwable failure) {
+            lock.lock();
+            try {
+                if (outcome == null) {
+                    LOG.warn("Stream {}: the producer failed", streamId, failure);
+                    finish(EventLog.FAILED, "The stream failed on the server.");
+                } else if (!cancelled && !(failure instanceof StreamClosedException)
+                        && !(failure instanceof StreamCapacityException)) {
+                    LOG.warn("Stream {}: the producer failed after the stream ended", streamId, failure);
+                }
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            lock.lock();
+            try {
+                producerThread = null;
+                // A cancellation's interrupt must not leak to the next task on a pooled thread.
+                Thread.interrupted();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The producer could not be run at all. */
+    void notRun() {
+        lock.lock();
+        try {
+            finish(EventLog.CANCELLED, null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends the stream in the log, once: an {@code error} event first when {@code problemDetail} is
+     * not null. Holding the lock.
+     */
+    private void finish(String how, String problemDetail) {
+        if (outcome != null) {
+            return;
+        }
+        outcome = how;
+        pending = null;
+        if (problemDetail != null) {
+            String problem = Problems.json(jsonMapper, Problems.problem(500, problemDetail));
+            byte[] error = EventEncoder.event("error", streamId + ":" + (seq + 1), problem).getBytes(StandardCharsets.UTF_8);
+            try {
+                log.appendError(streamId, seq + 1, error); // past the limits: it ends the stream
+                seq++;
+            } catch (RuntimeException e) {
+                LOG.warn("Stream {}: the event log took no error event ({}); the stream ends without it",
+                        streamId, e.getMessage());
+            }
+        }
+        try {
+            log.end(streamId, how, owner.settings().retention());
+        } catch (RuntimeException e) {
+            LOG.warn("Stream {}: the event log could not end the stream", streamId, e);
+        }
+        if (graceTimer != null) {
+            graceTimer.cancel(false);
+            graceTimer = null;
+        }
+        owner.ended(this);
+        LOG.info("Stream {} {} after {} ms, {} events", streamId, how,
+                startedNanos == 0 ? 0 : (System.nanoTime() - startedNanos) / 1_000_000, seq);
+    }
+
+    // ---- cancellation ----
+
+    /**
+     * Stops the stream at once: the producer is interrupted and its sends fail, the cancel
+     * callbacks run, and the log ends {@code cancelled}, so that attached readers get the end.
+     */
+    void cancel(String why) {
+        List<Runnable> callbacks;
+        lock.lock();
+        try {
+            if (outcome != null) {
+                return;
+            }
+            cancelled = true;
+            callbacks = new ArrayList<>(cancelCallbacks);
+            cancelCallbacks.clear();
+            if (producerThread != null && producerThread != Thread.currentThread()) {
+                producerThread.interrupt();
+            }
+            LOG.debug("Stream {}: cancelled, {}", streamId, why);
+            finish(EventLog.CANCELLED, null);
+        } finally {
+            lock.unlock();
+        }
+        for (Runnable callback : callbacks) {
+            try {
+                callback.run();
+            } catch (RuntimeException e) {
+                LOG.warn("Stream {}: a cancel callback failed", streamId, e);
+            }
+        }
+    }
+
+    /** A connection attached to the stream on this server: no grace count while one is. */
+    void attached() {
+        lock.lock();
+        try {
+            attached++;
+            if (graceTimer != null) {
+                graceTimer.cancel(false);
+                graceTimer = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A connection left: the last one to leave a running stream starts the grace count. */
+    void detached() {
+        lock.lock();
+        try {
+            attached--;
+            if (attached == 0 && outcome == null && graceTimer == null) {
+                Duration grace = owner.settings().resumeGrace();
+                graceTimer = owner.schedule(() -> cancel("no client attached for " + grace.toMillis() + " ms"), grace);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

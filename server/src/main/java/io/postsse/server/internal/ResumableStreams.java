@@ -1,0 +1,239 @@
+package io.postsse.server.internal;
+
+import io.javalin.json.JsonMapper;
+import io.postsse.server.EventLog;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The resumable streams of one install: their event log, the producers running on this server,
+ * the connections attached to streams, and one daemon thread for the timers (grace periods, the
+ * send-timeout watch of attached writers, the sweep of expired logs).
+ */
+public final class ResumableStreams {
+    /** The resumable settings of one install. */
+    public record Settings(Duration resumeGrace, Duration retention, int maxEventsPerStream, long maxBytesPerStream,
+            long maxLogBytes, EventLog eventLog, Duration heartbeat, Duration sendTimeout) {
+    }
+
+    /** A resume point: {@code <stream>:<seq>}, as in a {@code Last-Event-ID}. */
+    record ResumePoint(String streamId, long seq) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResumableStreams.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long TWIN_WAIT_MILLIS = 10_000;
+
+    private final Settings settings;
+    private final EventLog log;
+    private final InMemoryEventLog memoryLog;
+    private final ScheduledThreadPoolExecutor timers;
+    private final ConcurrentHashMap<String, LogProducer> running = new ConcurrentHashMap<>();
+    private final Set<LogAttachment> attachments = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
+
+    public ResumableStreams(Settings settings) {
+        this.settings = settings;
+        this.memoryLog = settings.eventLog() == null ? new InMemoryEventLog(settings.maxLogBytes()) : null;
+        this.log = settings.eventLog() != null ? settings.eventLog() : memoryLog;
+        this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "postsse-resumable-timers");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        long sendTimeout = settings.sendTimeout().toNanos();
+        long watchEvery = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(sendTimeout / 4, TimeUnit.SECONDS.toNanos(1)));
+        timers.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            for (LogAttachment attachment : attachments) {
+                attachment.checkWrite(now, sendTimeout);
+            }
+        }, watchEvery, watchEvery, TimeUnit.NANOSECONDS);
+        if (memoryLog != null) {
+            long sweepEvery = Math.max(1000, Math.min(settings.retention().toMillis() / 2, 60_000));
+            timers.scheduleWithFixedDelay(memoryLog::sweep, sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    EventLog log() {
+        return log;
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    // ---- ids ----
+
+    /** Whether the text is a stream id: 22 to 64 characters of {@code A-Z a-z 0-9 _ -}. */
+    static boolean isValidId(String id) {
+        if (id == null || id.length() < 22 || id.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A fresh stream id: 128 random bits, base64url without padding (22 characters). */
+    static String newId() {
+        byte[] bits = new byte[16];
+        RANDOM.nextBytes(bits);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
+    }
+
+    /** The resume point a {@code Last-Event-ID} names, or null when it names none. */
+    static ResumePoint parseResumePoint(String lastEventId) {
+        int colon = lastEventId.lastIndexOf(':');
+        if (colon < 0 || !isValidId(lastEventId.substring(0, colon))) {
+            return null;
+        }
+        String seq = lastEventId.substring(colon + 1);
+        if (seq.isEmpty() || seq.length() > 18) {
+            return null;
+        }
+        for (int i = 0; i < seq.length(); i++) {
+            if (seq.charAt(i) < '0' || seq.charAt(i) > '9') {
+                return null;
+            }
+        }
+        return new ResumePoint(lastEventId.substring(0, colon), Long.parseLong(seq));
+    }
+
+    // ---- streams ----
+
+    /** Whether the log holds the stream, running or ended (not a tombstone). */
+    boolean holds(String streamId) {
+        return log.read(streamId, 0, 0) != null;
+    }
+
+    /**
+     * Creates the stream in the log, with its producer registered here; null when it could not be:
+     * the log holds it already, or a twin request is starting it (waited for), or it was stopped.
+     */
+    LogProducer start(String streamId, String path, JsonMapper jsonMapper) throws InterruptedException {
+        LogProducer producer = new LogProducer(streamId, path, this, jsonMapper);
+        LogProducer twin = running.putIfAbsent(streamId, producer);
+        if (twin != null) {
+            // The same request, sent twice at once: the second attaches to what the first starts.
+            if (!twin.awaitCreationTried(TWIN_WAIT_MILLIS)) {
+                LOG.warn("Stream {}: a twin request did not create it within {} ms", streamId, TWIN_WAIT_MILLIS);
+            }
+            return null;
+        }
+        boolean created = false;
+        try {
+            created = log.create(streamId);
+        } finally {
+            if (!created) {
+                running.remove(streamId, producer);
+            }
+            producer.creationTried();
+        }
+        if (!created) {
+            return null;
+        }
+        producer.started();
+        return producer;
+    }
+
+    /** The producer of the stream, when it runs on this server. */
+    LogProducer running(String streamId) {
+        return running.get(streamId);
+    }
+
+    /** Called once by a producer whose stream ended. */
+    void ended(LogProducer producer) {
+        running.remove(producer.streamId(), producer);
+    }
+
+    /**
+     * Stops a stream: cancels its producer when it runs here; a stream the log does not hold gets
+     * a tombstone, so that it never starts.
+     */
+    void stop(String streamId) {
+        if (log.tombstone(streamId, settings.retention())) {
+            LOG.info("Stream {} stopped before it started", streamId);
+            return;
+        }
+        LogProducer producer = running.get(streamId);
+        if (producer != null) {
+            producer.cancel("stopped by its client");
+        }
+    }
+
+    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        return timers.schedule(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("A resumable stream's timer failed", e);
+            }
+        }, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+    }
+
+    void attached(LogAttachment attachment) {
+        attachments.add(attachment);
+    }
+
+    void detached(LogAttachment attachment) {
+        attachments.remove(attachment);
+    }
+
+    // ---- the server's stop ----
+
+    /**
+     * The server is stopping: breaks every attachment (no end marker: a cut, which clients resume
+     * elsewhere or later), then cancels every producer. Waits, a second at most, for the
+     * attachments' writers to be done.
+     */
+    public void stop() {
+        stopping = true;
+        List<LogAttachment> open = new ArrayList<>(attachments);
+        for (LogAttachment attachment : open) {
+            attachment.breakOff(LogAttachment.End.SERVER_STOPPING);
+        }
+        for (LogProducer producer : new ArrayList<>(running.values())) {
+            producer.cancel("the server is stopping");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        try {
+            for (LogAttachment attachment : open) {
+                if (!attachment.awaitWriter(deadline)) {
+                    LOG.debug("Stream {}: an attachment was not broken within a second of the stop", attachment.streamId());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The server has stopped: the timers stop. */
+    public void close() {
+        timers.shutdownNow();
+    }
+
+    /** For the tests: the in-memory log, or null when the app brought its own. */
+    InMemoryEventLog memoryLog() {
+        return memoryLog;
+    }
+}
