@@ -179,6 +179,31 @@ class ResumableStreamTest {
     }
 
     @Test
+    void longReplayArrivesWholeInOrderAndOnce() throws Exception {
+        // More entries than one read of the log, more bytes than one write.
+        int count = 5000;
+        String padding = "x".repeat(100);
+        try (TestServer server = TestServer.start(sse -> sse.post("/r", Object.class, (request, events) -> {
+            for (int i = 1; i <= count; i++) {
+                events.send("token", i + padding);
+            }
+        }).resumable())) {
+            try (RawHttp post = RawHttp.post(server, "/r", "{}", "Postsse-Stream", ID)) {
+                post.readToEnd();
+            }
+            int from = 1234;
+            StringBuilder expected = new StringBuilder();
+            for (int seq = from + 1; seq <= count; seq++) {
+                expected.append("event: token\nid: ").append(ID).append(':').append(seq).append("\ndata: ")
+                        .append(seq).append(padding).append("\n\n");
+            }
+            try (RawHttp get = RawHttp.get(server, "/r", "Last-Event-ID", ID + ":" + from)) {
+                assertEquals(expected + end("completed"), get.readToEnd());
+            }
+        }
+    }
+
+    @Test
     void attachingNeverRunsTheProducerAgain() throws Exception {
         Scripted producer = new Scripted();
         try (TestServer server = server(producer)) {

@@ -39,8 +39,10 @@ final class LogAttachment {
         }
     }
 
-    /** How many entries are read from the log, and written, at once at most. */
-    static final int BATCH = 512;
+    /** How many entries are read from the log at once at most. */
+    static final int BATCH = 2048;
+    /** How many bytes of entries are joined into one write at most (a larger entry is written alone). */
+    static final int WRITE_BYTES = 256 * 1024;
     private static final byte[] HEARTBEAT = EventEncoder.comment("").getBytes(StandardCharsets.UTF_8);
 
     private final String streamId;
@@ -52,8 +54,10 @@ final class LogAttachment {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Set when the log announced a change since the last read. Written under the lock. */
+    /** Set when the log announced a change since the last read. */
     private volatile boolean pending;
+    /** Set while the writer waits for a change, so that only then does an announcement take the lock. */
+    private volatile boolean waiting;
     /** Null while the attachment may go on; then why it is broken. */
     private End broken;
     /** Set once the end marker is on its way: breaking it is too late then. */
@@ -86,12 +90,15 @@ final class LogAttachment {
         if (pending) {
             return;
         }
-        lock.lock();
-        try {
-            pending = true;
-            changed.signal();
-        } finally {
-            lock.unlock();
+        pending = true;
+        // Volatile both: either the writer sees pending before it waits, or this sees it waiting.
+        if (waiting) {
+            lock.lock();
+            try {
+                changed.signal();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -179,53 +186,79 @@ final class LogAttachment {
                 return End.GONE;
             }
             List<byte[]> frames = entries.frames();
-            byte[] batch = null;
-            if (!frames.isEmpty() || entries.ended()) {
-                batch = join(frames, entries.ended()
-                        ? EventEncoder.event(StreamLifecycle.END_EVENT, null, entries.outcome()).getBytes(StandardCharsets.UTF_8)
-                        : null);
-            } else {
+            if (frames.isEmpty() && !entries.ended()) {
+                boolean changedFirst;
                 try {
-                    if (!awaitChange(lastWrite)) {
-                        batch = HEARTBEAT;
-                    }
+                    changedFirst = awaitChange(lastWrite);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     breakOff(End.SERVER_STOPPING);
-                }
-                if (batch == null) {
                     continue;
                 }
+                if (!changedFirst) {
+                    stop = writeUnlessBroken(out, HEARTBEAT, false);
+                    if (stop != null) {
+                        return stop;
+                    }
+                    lastWrite = System.nanoTime();
+                }
+                continue;
             }
+            byte[] endMarker = entries.ended()
+                    ? EventEncoder.event(StreamLifecycle.END_EVENT, null, entries.outcome()).getBytes(StandardCharsets.UTF_8)
+                    : null;
+            long firstSeq = entries.lastSeq() - frames.size() + 1;
+            int from = 0;
+            while (from < frames.size() || endMarker != null) {
+                // As many entries as fit in one write; the end marker goes with the last of them.
+                int to = from;
+                long bytes = 0;
+                while (to < frames.size() && (to == from || bytes + frames.get(to).length <= WRITE_BYTES)) {
+                    bytes += frames.get(to).length;
+                    to++;
+                }
+                boolean last = to == frames.size() && endMarker != null;
+                stop = writeUnlessBroken(out, join(frames.subList(from, to), last ? endMarker : null), last);
+                if (stop != null) {
+                    return stop;
+                }
+                after = firstSeq + to - 1;
+                if (last) {
+                    return End.ENDED;
+                }
+                from = to;
+            }
+            lastWrite = System.nanoTime();
+        }
+    }
+
+    /**
+     * Writes the bytes unless the attachment is broken; null when written, else why it stopped.
+     * The end marker's write ({@code last}) can no longer be broken once it starts.
+     */
+    private End writeUnlessBroken(SseStream.FrameWriter out, byte[] bytes, boolean last) {
+        lock.lock();
+        try {
+            if (broken != null) {
+                return broken;
+            }
+            if (last) {
+                finished = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            write(out, bytes);
+            return null;
+        } catch (IOException e) {
+            breakOff(End.CLIENT_GONE);
             lock.lock();
             try {
-                if (broken != null) {
-                    return broken;
-                }
-                if (entries.ended()) {
-                    finished = true;
-                }
+                return broken != null ? broken : End.CLIENT_GONE;
             } finally {
                 lock.unlock();
             }
-            try {
-                write(out, batch);
-            } catch (IOException e) {
-                breakOff(End.CLIENT_GONE);
-                lock.lock();
-                try {
-                    return broken != null ? broken : End.CLIENT_GONE;
-                } finally {
-                    lock.unlock();
-                }
-            }
-            if (batch != HEARTBEAT) {
-                after = entries.lastSeq();
-            }
-            if (entries.ended() && batch != HEARTBEAT) {
-                return End.ENDED;
-            }
-            lastWrite = System.nanoTime();
         }
     }
 
@@ -243,6 +276,7 @@ final class LogAttachment {
     /** Waits for a change or a break; false when the heartbeat is due first. */
     private boolean awaitChange(long lastWrite) throws InterruptedException {
         lock.lock();
+        waiting = true;
         try {
             while (!pending && broken == null) {
                 if (heartbeatNanos == 0) {
@@ -257,6 +291,7 @@ final class LogAttachment {
             }
             return true;
         } finally {
+            waiting = false;
             lock.unlock();
         }
     }
