@@ -146,6 +146,14 @@ final class RawHttp implements AutoCloseable {
         return decoded.body;
     }
 
+    /** Reads until the server closes the connection; returns whether the body ended normally (with the last chunk). */
+    boolean readToCloseEndedNormally() throws IOException {
+        while (readMore()) {
+            // until the end
+        }
+        return decode().complete;
+    }
+
     /** Reads until the server closes the connection; asserts the body was cut short (no last chunk), and returns it. */
     String readToCut() throws IOException {
         while (readMore()) {

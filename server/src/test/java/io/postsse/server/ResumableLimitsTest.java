@@ -171,6 +171,19 @@ class ResumableLimitsTest {
     }
 
     @Test
+    void negativeResumeGraceFailsTheInstall() {
+        Throwable failure = assertThrows(Throwable.class, () -> TestServer.start(sse -> {
+            sse.resumeGrace = Duration.ofSeconds(-1);
+            sse.post("/r", Object.class, (request, events) -> events.send("x")).resumable();
+        }).close());
+        while (!(failure instanceof IllegalArgumentException) && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        assertEquals(IllegalArgumentException.class, failure.getClass());
+        assertTrue(failure.getMessage().contains("resumeGrace"), failure.getMessage());
+    }
+
+    @Test
     void keptOpenStreamEndsWhenClosedFromElsewhere() throws Exception {
         AtomicReference<EventEmitter> emitter = new AtomicReference<>();
         CountDownLatch handedOver = new CountDownLatch(1);

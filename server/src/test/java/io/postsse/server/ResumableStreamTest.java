@@ -299,7 +299,8 @@ class ResumableStreamTest {
                         get.problem(410);
                         break;
                     }
-                    assertEquals(end("completed"), get.readToEnd());
+                    // Still held, then either read to its end, or dropped while being read: a cut.
+                    assertEquals(get.readToCloseEndedNormally() ? end("completed") : "", get.body());
                 }
                 assertTrue(System.nanoTime() < deadline, "the stream should be gone after its retention");
             }

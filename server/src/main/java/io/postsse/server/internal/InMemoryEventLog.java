@@ -93,7 +93,7 @@ public final class InMemoryEventLog implements EventLog {
         while (true) {
             StreamLog existing = logs.putIfAbsent(streamId, fresh);
             if (existing == null) {
-                usedBytes.addAndGet(fresh.bytes);
+                forceReserve(fresh.bytes); // small: may drop ended streams, never refused
                 return true;
             }
             if (!existing.expired(nanoTime.getAsLong())) {

@@ -43,6 +43,15 @@ public final class ResumableStreams {
     private volatile boolean stopping;
 
     public ResumableStreams(Settings settings) {
+        requireNotNegative("resumeGrace", settings.resumeGrace());
+        requireNotNegative("retention", settings.retention());
+        if (settings.maxEventsPerStream() <= 0 || settings.maxBytesPerStream() <= 0) {
+            throw new IllegalArgumentException("maxEventsPerStream and maxBytesPerStream must be positive, not "
+                    + settings.maxEventsPerStream() + " and " + settings.maxBytesPerStream());
+        }
+        if (settings.eventLog() == null && settings.maxLogBytes() <= 0) {
+            throw new IllegalArgumentException("maxLogBytes must be positive, not " + settings.maxLogBytes());
+        }
         this.settings = settings;
         this.memoryLog = settings.eventLog() == null ? new InMemoryEventLog(settings.maxLogBytes()) : null;
         this.log = settings.eventLog() != null ? settings.eventLog() : memoryLog;
@@ -63,6 +72,12 @@ public final class ResumableStreams {
         if (memoryLog != null) {
             long sweepEvery = Math.max(1000, Math.min(settings.retention().toMillis() / 2, 60_000));
             timers.scheduleWithFixedDelay(memoryLog::sweep, sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static void requireNotNegative(String name, Duration duration) {
+        if (duration == null || duration.isNegative()) {
+            throw new IllegalArgumentException(name + " must be a duration of zero or more, not " + duration);
         }
     }
 

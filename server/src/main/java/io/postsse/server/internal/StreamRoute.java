@@ -478,20 +478,10 @@ public final class StreamRoute<T> {
      */
     private void attach(Context ctx, String streamId, long after, LogProducer producer, T request) throws IOException {
         LogProducer local = producer != null ? producer : resumable.running(streamId);
-        HttpServletResponse response = ctx.res();
         LogAttachment attachment = new LogAttachment(streamId, after, resumable.log(),
                 nanosOrZero(settings.heartbeat()), () -> DisconnectWatcher.abort(ctx.req()),
                 () -> DisconnectWatcher.preventEnd(ctx.req()));
-        // The head names the stream (after the CORS headers that expose the name) before it gives
-        // the content type: a browser takes a head cut short by the network for a whole one, with an
-        // empty body, so a head that says text/event-stream must already say the stream is
-        // resumable, for the missing end marker to tell the client it was cut. Javalin set a default
-        // type first thing; dropped, the type is written after the headers set before it.
-        response.setContentType(null);
-        response.setHeader(StreamLifecycle.STREAM_HEADER, streamId);
-        startStreamResponse(ctx);
-        OutputStream out = response.getOutputStream();
-        SseStream.FrameWriter frames = frameWriter(out);
+        // Attached before anything can fail, so that a failure leaves the producer to its grace period.
         if (local != null) {
             local.attached();
         }
@@ -505,32 +495,49 @@ public final class StreamRoute<T> {
         if (producer == null) {
             LOG.debug("Stream {} attached: {} {} after {}", streamId, ctx.method(), ctx.path(), after);
         }
+        startProducer(producer, request); // into the log: from now on it owes nothing to this connection
+        boolean handedOver = false;
         try {
-            attachment.write(nothing -> out.flush(), null); // commit the headers now, so the client knows the stream is open
-        } catch (IOException e) {
-            attachment.clientGone();
-            detach.run();
-            startProducer(producer, request);
-            return;
-        }
-        DisconnectWatcher.watch(ctx.req(), attachment::isStreaming, attachment::clientGone);
-        startProducer(producer, request);
-        ExecutorService writers = settings.writers();
-        if (writers == null) {
-            writeAttached(attachment, frames, detach);
-            return;
-        }
-        ctx.future(() -> {
-            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+            HttpServletResponse response = ctx.res();
+            // The head names the stream (after the CORS headers that expose the name) before it gives
+            // the content type: a browser takes a head cut short by the network for a whole one, with
+            // an empty body, so a head that says text/event-stream must already say the stream is
+            // resumable, for the missing end marker to tell the client it was cut. Javalin set a
+            // default type first thing; dropped, the type is written after the headers set before it.
+            response.setContentType(null);
+            response.setHeader(StreamLifecycle.STREAM_HEADER, streamId);
+            startStreamResponse(ctx);
+            OutputStream out = response.getOutputStream();
+            SseStream.FrameWriter frames = frameWriter(out);
             try {
-                return CompletableFuture.runAsync(() -> writeAttached(attachment, frames, detach), writers);
-            } catch (RejectedExecutionException e) { // the server is stopping
-                attachment.breakOff(LogAttachment.End.SERVER_STOPPING);
-                DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
-                detach.run();
-                return CompletableFuture.completedFuture(null);
+                attachment.write(nothing -> out.flush(), null); // commit the headers now, so the client knows the stream is open
+            } catch (IOException e) {
+                attachment.clientGone();
+                return;
             }
-        });
+            DisconnectWatcher.watch(ctx.req(), attachment::isStreaming, attachment::clientGone);
+            ExecutorService writers = settings.writers();
+            handedOver = true;
+            if (writers == null) {
+                writeAttached(attachment, frames, detach);
+                return;
+            }
+            ctx.future(() -> {
+                ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+                try {
+                    return CompletableFuture.runAsync(() -> writeAttached(attachment, frames, detach), writers);
+                } catch (RejectedExecutionException e) { // the server is stopping
+                    attachment.breakOff(LogAttachment.End.SERVER_STOPPING);
+                    DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
+                    detach.run();
+                    return CompletableFuture.completedFuture(null);
+                }
+            });
+        } finally {
+            if (!handedOver) {
+                detach.run();
+            }
+        }
     }
 
     private void startProducer(LogProducer producer, T request) {
