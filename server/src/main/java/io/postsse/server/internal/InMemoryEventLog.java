@@ -28,7 +28,7 @@ import java.util.function.LongSupplier;
  * <p>Each stream's entries are guarded by the stream's own monitor, so streams do not contend;
  * the budget is an atomic count, and eviction takes one lock.
  */
-public final class InMemoryEventLog implements EventLog {
+final class InMemoryEventLog implements EventLog {
     /** Per entry, besides its bytes: the array's header and the reference to it, rounded up. */
     static final int ENTRY_OVERHEAD = 32;
     /** Per stream, besides its entries: the stream's object, its id, its map entry and list. */
@@ -41,7 +41,7 @@ public final class InMemoryEventLog implements EventLog {
     private final LinkedHashSet<StreamLog> ended = new LinkedHashSet<>();
     private final AtomicLong usedBytes = new AtomicLong();
 
-    public InMemoryEventLog(long maxBytes) {
+    InMemoryEventLog(long maxBytes) {
         this(maxBytes, System::nanoTime);
     }
 

@@ -31,6 +31,8 @@ final class LogProducer implements EventEmitter {
     private static final Logger LOG = LoggerFactory.getLogger(LogProducer.class);
 
     private final String streamId;
+    /** {@code <streamId>:}, which each event's id starts with. */
+    private final String idPrefix;
     private final String path;
     private final ResumableStreams owner;
     private final EventLog log;
@@ -57,6 +59,7 @@ final class LogProducer implements EventEmitter {
 
     LogProducer(String streamId, String path, ResumableStreams owner, JsonMapper jsonMapper) {
         this.streamId = streamId;
+        this.idPrefix = streamId + ":";
         this.path = path;
         this.owner = owner;
         this.log = owner.log();
@@ -117,7 +120,7 @@ final class LogProducer implements EventEmitter {
                 full = new StreamCapacityException("The stream " + streamId + " reached its limit of "
                         + owner.settings().maxEventsPerStream() + " events (maxEventsPerStream).");
             } else {
-                String frame = EventEncoder.event(type, streamId + ":" + next, text);
+                String frame = EventEncoder.event(type, idPrefix + next, text);
                 byte[] encoded = (pending == null ? frame : pending.append(frame).toString())
                         .getBytes(StandardCharsets.UTF_8);
                 if (bytes + encoded.length > owner.settings().maxBytesPerStream()) {
@@ -306,7 +309,7 @@ final class LogProducer implements EventEmitter {
         pending = null;
         if (problemDetail != null) {
             String problem = Problems.json(jsonMapper, Problems.problem(500, problemDetail));
-            byte[] error = EventEncoder.event("error", streamId + ":" + (seq + 1), problem).getBytes(StandardCharsets.UTF_8);
+            byte[] error = EventEncoder.event("error", idPrefix + (seq + 1), problem).getBytes(StandardCharsets.UTF_8);
             try {
                 log.appendError(streamId, seq + 1, error); // past the limits: it ends the stream
                 seq++;

@@ -9,6 +9,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The resumable streams of one install: their event log, the producers running on this server,
  * the connections attached to streams, and one daemon thread for the timers (grace periods, the
- * send-timeout watch of attached writers, the sweep of expired logs).
+ * send-timeout watch of attached writers, the sweep of expired logs), and threads for their slower work.
  */
 public final class ResumableStreams {
     /** The resumable settings of one install. */
@@ -38,6 +43,7 @@ public final class ResumableStreams {
     private final EventLog log;
     private final InMemoryEventLog memoryLog;
     private final ScheduledThreadPoolExecutor timers;
+    private final ExecutorService tasks;
     private final ConcurrentHashMap<String, LogProducer> running = new ConcurrentHashMap<>();
     private final Set<LogAttachment> attachments = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
@@ -53,6 +59,15 @@ public final class ResumableStreams {
             throw new IllegalArgumentException("maxLogBytes must be positive, not " + settings.maxLogBytes());
         }
         this.settings = settings;
+        // The timers' slower work, such as a grace period's cancellation with the application's
+        // cancel callbacks, runs here: the timers' one thread stays on time, and a saturated
+        // producer pool cannot hold back the cancellations that would free it.
+        AtomicInteger taskThreads = new AtomicInteger();
+        this.tasks = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
+            Thread thread = new Thread(runnable, "postsse-resumable-task-" + taskThreads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         this.memoryLog = settings.eventLog() == null ? new InMemoryEventLog(settings.maxLogBytes()) : null;
         this.log = settings.eventLog() != null ? settings.eventLog() : memoryLog;
         this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
@@ -196,12 +211,20 @@ public final class ResumableStreams {
         }
     }
 
+    /** Runs the task after the delay, off the timers' thread. */
     ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-        return timers.schedule(() -> {
+        Runnable guarded = () -> {
             try {
                 task.run();
             } catch (RuntimeException e) {
                 LOG.warn("A resumable stream's timer failed", e);
+            }
+        };
+        return timers.schedule(() -> {
+            try {
+                tasks.execute(guarded);
+            } catch (RejectedExecutionException e) { // the server is stopping
+                guarded.run();
             }
         }, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
     }
@@ -245,6 +268,7 @@ public final class ResumableStreams {
     /** The server has stopped: the timers stop. */
     public void close() {
         timers.shutdownNow();
+        tasks.shutdown();
     }
 
     /** For the tests: the in-memory log, or null when the app brought its own. */
