@@ -120,9 +120,10 @@ final class LogProducer implements EventEmitter {
                 full = new StreamCapacityException("The stream " + streamId + " reached its limit of "
                         + owner.settings().maxEventsPerStream() + " events (maxEventsPerStream).");
             } else {
-                String frame = EventEncoder.event(type, idPrefix + next, text);
-                byte[] encoded = (pending == null ? frame : pending.append(frame).toString())
-                        .getBytes(StandardCharsets.UTF_8);
+                StringBuilder frame = pending != null ? pending
+                        : new StringBuilder(text.length() + idPrefix.length() + (type == null ? 0 : type.length()) + 40);
+                EventEncoder.appendEvent(frame, type, idPrefix + next, text);
+                byte[] encoded = frame.toString().getBytes(StandardCharsets.UTF_8);
                 if (bytes + encoded.length > owner.settings().maxBytesPerStream()) {
                     full = new StreamCapacityException("The stream " + streamId + " reached its limit of "
                             + owner.settings().maxBytesPerStream() + " bytes of events (maxBytesPerStream).");
