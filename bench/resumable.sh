@@ -8,7 +8,7 @@ rounds="${1:-500}"
 java=java
 [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 mvn -B -q -Pbench -pl bench/resumable -am package dependency:build-classpath -DskipTests \
-  -Dmdep.outputFile="$PWD/bench/resumable/target/classpath" >/dev/null
+  -Dmdep.outputFile="$PWD/bench/resumable/target/classpath" >&2
 "$java" -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "bench/resumable/target/classes:$(cat bench/resumable/target/classpath)" \
   io.postsse.bench.resumable.ResumableBenchmark "$rounds"

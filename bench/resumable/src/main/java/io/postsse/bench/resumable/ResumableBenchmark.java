@@ -329,11 +329,11 @@ public final class ResumableBenchmark {
         int headLength = head.indexOf("\r\n\r\n") + 4;
         long bytes = 0;
         if (readAll) {
-            StringBuilder body = new StringBuilder(head.substring(headLength));
-            if (body.indexOf("event: postsse.end") < 0) {
-                readUntil(in, "event: postsse.end", body);
+            StringBuilder events = new StringBuilder(head.substring(headLength));
+            if (events.indexOf("event: postsse.end") < 0) {
+                readUntil(in, "event: postsse.end", events);
             }
-            bytes = body.length();
+            bytes = events.length();
             socket.close();
         }
         return new Response(socket, head.substring(0, headLength), bytes);
