@@ -94,10 +94,18 @@ for cells in resume:
         goals.append((f"{cells[0]}: p50 / p99 (no goal set)", f"{cells[2]} / {cells[4]} ms", None, ""))
 
 flow = rows("### Single-stream throughput")
-r = row(flow, "resumable")
-if r:
-    ratio = number(r[2])
-    goals.append(("resumable single-stream throughput ≥ 0.8× a plain stream", f"{ratio:.2f}×", ratio >= 0.8, ""))
+for cells in flow:
+    if cells[1] == "resumable":
+        ratio = number(cells[4])
+        control = next((c for c in flow if c[0] == cells[0] and c[1].startswith("plain, each event")), None)
+        why = ""
+        if ratio < 0.8 and control:
+            why = (f"Each resumable event carries its id (`<stream>:<seq>`, about 30 bytes), which a chat token's "
+                   f"few bytes of data do not outweigh: a plain stream whose events carry ids as long measured "
+                   f"{control[4]} in the same run, and per byte on the wire the resumable stream measured "
+                   f"{cells[5]} a plain one.")
+        goals.append((f"resumable single-stream throughput ≥ 0.8× plain, {cells[0]}", f"{ratio:.2f}× events/s",
+                      ratio >= 0.8, why))
 
 stop = rows("### Stop → cancel")
 r = row(stop, "resumable")

@@ -54,6 +54,7 @@ public final class ResumableBenchmark {
                 sse.maxBytesPerStream = 1L << 31;
                 sse.maxLogBytes = 8L << 30;
                 sse.post("/plain/tokens", Job.class, ResumableBenchmark::tokens);
+                sse.post("/plain/tokens-with-ids", Job.class, ResumableBenchmark::tokensWithIds);
                 sse.post("/resumable/tokens", Job.class, ResumableBenchmark::tokens).resumable();
                 sse.post("/resumable/chat", Job.class, ResumableBenchmark::chat).resumable();
                 sse.post("/plain/silent", Job.class, ResumableBenchmark::silent);
@@ -74,9 +75,27 @@ public final class ResumableBenchmark {
 
     // ---- the producers ----
 
-    private static void tokens(Job job, io.postsse.server.EventEmitter events) {
+    /** The same events, each with an id as long as a resumable stream's, numbered by the producer. */
+    private static void tokensWithIds(Job job, io.postsse.server.EventEmitter events) {
+        String[] words = CHAT_WORDS.split(" ");
+        String large = "x".repeat(Math.max(0, job.delay()));
+        String prefix = "AAAAAAAAAAAAAAAAAAAAAA:";
         for (int i = 0; i < job.events(); i++) {
-            events.send("token", "tok" + (i % 1000));
+            String data = job.delay() > 0 ? large : "{\"text\":\" " + words[i % words.length] + "\"}";
+            events.send(io.postsse.server.OutboundEvent.of(data).type("token").id(prefix + (i + 1)));
+        }
+    }
+
+    /** Chat tokens, {@code {"text":" word"}}, or, when {@code delay} is set, events of that many bytes. */
+    private static void tokens(Job job, io.postsse.server.EventEmitter events) {
+        String[] words = CHAT_WORDS.split(" ");
+        String[] tokens = new String[words.length];
+        for (int i = 0; i < words.length; i++) {
+            tokens[i] = "{\"text\":\" " + words[i] + "\"}";
+        }
+        String large = "x".repeat(Math.max(0, job.delay()));
+        for (int i = 0; i < job.events(); i++) {
+            events.send("token", job.delay() > 0 ? large : tokens[i % tokens.length]);
         }
     }
 
@@ -155,37 +174,49 @@ public final class ResumableBenchmark {
 
     // ---- 2. throughput ----
 
+    /** Events of two sizes: a chat model's tokens (a JSON object of one word), and 1 KiB each. */
     private static void throughput(int port) throws Exception {
-        int events = 300_000;
-        String body = "{\"events\":" + events + ",\"delay\":0}";
-        double plainBest = 0;
-        double resumableBest = 0;
+        System.out.println();
+        System.out.println("### Single-stream throughput: one stream at a time, read whole by java.net.http, median of 5");
+        System.out.println();
+        System.out.println("| events | stream | events/s | MB/s on the wire | events/s against plain | MB/s against plain |");
+        System.out.println("|---|---|---|---|---|---|");
+        throughput(port, 300_000, 0, "300,000 chat tokens");
+        throughput(port, 30_000, 1024, "30,000 of 1 KiB");
+    }
+
+    private static void throughput(int port, int events, int size, String label) throws Exception {
+        String body = "{\"events\":" + events + ",\"delay\":" + size + "}";
         for (int i = 0; i < 2; i++) { // warm-up
             drain(port, "/plain/tokens", body);
             drain(port, "/resumable/tokens", body);
         }
-        double[] plain = new double[5];
-        double[] resumable = new double[5];
-        for (int i = 0; i < 5; i++) { // alternated, so that a noisy moment hits both
-            plain[i] = events / drain(port, "/plain/tokens", body);
-            resumable[i] = events / drain(port, "/resumable/tokens", body);
+        double[][] plain = new double[5][];
+        double[][] withIds = new double[5][];
+        double[][] resumable = new double[5][];
+        for (int i = 0; i < 5; i++) { // alternated, so that a noisy moment hits all
+            plain[i] = drain(port, "/plain/tokens", body);
+            withIds[i] = drain(port, "/plain/tokens-with-ids", body);
+            resumable[i] = drain(port, "/resumable/tokens", body);
         }
-        Arrays.sort(plain);
-        Arrays.sort(resumable);
-        plainBest = plain[2];
-        resumableBest = resumable[2];
-        System.out.println();
-        System.out.println("### Single-stream throughput: " + String.format("%,d", events)
-                + " events, one stream at a time, median of 5");
-        System.out.println();
-        System.out.println("| stream | events/s | against plain |");
-        System.out.println("|---|---|---|");
-        System.out.printf("| plain | %,.0f | 1.00× |%n", plainBest);
-        System.out.printf("| resumable | %,.0f | %.2f× |%n", resumableBest, resumableBest / plainBest);
+        double[] p = median(plain);
+        row(label, "plain", events, p, p);
+        row(label, "plain, each event with an id as long as a resumable one", events, median(withIds), p);
+        row(label, "resumable", events, median(resumable), p);
     }
 
-    /** Reads a whole stream as fast as it comes; seconds from the request to its end. */
-    private static double drain(int port, String path, String body) throws Exception {
+    private static double[] median(double[][] runs) {
+        Arrays.sort(runs, (a, b) -> Double.compare(a[0], b[0]));
+        return runs[runs.length / 2];
+    }
+
+    private static void row(String label, String stream, int events, double[] run, double[] plain) {
+        System.out.printf("| %s | %s | %,.0f | %.1f | %.2f× | %.2f× |%n", label, stream, events / run[0],
+                run[1] / run[0] / 1e6, plain[0] / run[0], (run[1] / run[0]) / (plain[1] / plain[0]));
+    }
+
+    /** Reads a whole stream as fast as it comes: seconds from the request to its end, and its bytes. */
+    private static double[] drain(int port, String path, String body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
         long started = System.nanoTime();
@@ -201,7 +232,7 @@ public final class ResumableBenchmark {
         if (bytes < 1000) {
             throw new IllegalStateException("too short a stream from " + path + ": " + bytes + " bytes");
         }
-        return (System.nanoTime() - started) / 1e9;
+        return new double[] {(System.nanoTime() - started) / 1e9, bytes};
     }
 
     // ---- 3. stop latency ----
