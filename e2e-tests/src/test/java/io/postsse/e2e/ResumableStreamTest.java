@@ -197,6 +197,8 @@ class ResumableStreamTest {
                 assertEquals(uncut, text(log), where);
                 assertEquals(1, runs.get(key).get(), "the producer runs once: " + where);
             }
+            System.out.printf("Reliability (%s, Chromium): %d streams, %d connections, %d cuts: %d exact, "
+                    + "%d producers run once%n", client, streams, proxy.connections(), proxy.cuts(), streams, streams);
             assertTrue(proxy.cuts() >= 100, "cuts injected: " + proxy.cuts() + " of " + proxy.connections());
         }
     }
