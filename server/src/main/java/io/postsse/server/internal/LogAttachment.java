@@ -218,7 +218,7 @@ final class LogAttachment {
                     to++;
                 }
                 boolean last = to == frames.size() && endMarker != null;
-                stop = writeUnlessBroken(out, join(frames.subList(from, to), last ? endMarker : null), last);
+                stop = writeUnlessBroken(out, SseStream.join(frames.subList(from, to), last ? endMarker : null), last);
                 if (stop != null) {
                     return stop;
                 }
@@ -294,26 +294,5 @@ final class LogAttachment {
             waiting = false;
             lock.unlock();
         }
-    }
-
-    /** The frames, and the end marker when not null, as one array written at once. */
-    private static byte[] join(List<byte[]> frames, byte[] endMarker) {
-        if (endMarker == null && frames.size() == 1) {
-            return frames.get(0);
-        }
-        int length = endMarker == null ? 0 : endMarker.length;
-        for (byte[] frame : frames) {
-            length += frame.length;
-        }
-        byte[] joined = new byte[length];
-        int at = 0;
-        for (byte[] frame : frames) {
-            System.arraycopy(frame, 0, joined, at, frame.length);
-            at += frame.length;
-        }
-        if (endMarker != null) {
-            System.arraycopy(endMarker, 0, joined, at, endMarker.length);
-        }
-        return joined;
     }
 }

@@ -443,7 +443,7 @@ final class SseStream implements EventEmitter {
                 lock.unlock();
             }
             try {
-                out.write(batch.size() == 1 ? batch.get(0) : join(batch));
+                out.write(join(batch, null));
             } catch (IOException e) {
                 cancel(Outcome.CANCELLED);
                 lock.lock();
@@ -458,9 +458,15 @@ final class SseStream implements EventEmitter {
         }
     }
 
-    /** The frames of a batch as one array, written at once. */
-    private static byte[] join(List<byte[]> frames) {
-        int length = 0;
+    /**
+     * The frames of a batch, and then the tail when not null, as one array written at once; a lone
+     * frame as it is.
+     */
+    static byte[] join(List<byte[]> frames, byte[] tail) {
+        if (tail == null && frames.size() == 1) {
+            return frames.get(0);
+        }
+        int length = tail == null ? 0 : tail.length;
         for (byte[] frame : frames) {
             length += frame.length;
         }
@@ -469,6 +475,9 @@ final class SseStream implements EventEmitter {
         for (byte[] frame : frames) {
             System.arraycopy(frame, 0, joined, at, frame.length);
             at += frame.length;
+        }
+        if (tail != null) {
+            System.arraycopy(tail, 0, joined, at, tail.length);
         }
         return joined;
     }

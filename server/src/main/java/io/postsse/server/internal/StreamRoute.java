@@ -274,21 +274,9 @@ public final class StreamRoute<T> {
         } catch (RejectedExecutionException e) {
             stream.cancel(SseStream.Outcome.FAILED);
         }
-        ExecutorService writers = settings.writers();
-        if (writers == null) {
-            write(stream, out, started);
-            return;
-        }
-        ctx.future(() -> {
-            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
-            try {
-                return CompletableFuture.runAsync(() -> write(stream, out, started), writers);
-            } catch (RejectedExecutionException e) { // the server is stopping
-                stream.cancel(SseStream.Outcome.CANCELLED);
-                DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
-                end(stream, SseStream.Outcome.CANCELLED, started);
-                return CompletableFuture.completedFuture(null);
-            }
+        runWriter(ctx, () -> write(stream, out, started), () -> {
+            stream.cancel(SseStream.Outcome.CANCELLED);
+            end(stream, SseStream.Outcome.CANCELLED, started);
         });
     }
 
@@ -307,6 +295,29 @@ public final class StreamRoute<T> {
             // a closing connection's body only when asked to; an HTTP/1.0 client gets it unframed.
             response.setHeader("Transfer-Encoding", "chunked");
         }
+    }
+
+    /**
+     * Runs a stream's writer: on a writer thread when there are writers, letting the request's
+     * thread go while the stream lasts, else on the request's thread. When the writers refuse it
+     * (the server is stopping), the response is broken and {@code refused} runs instead.
+     */
+    private void runWriter(Context ctx, Runnable writer, Runnable refused) {
+        ExecutorService writers = settings.writers();
+        if (writers == null) {
+            writer.run();
+            return;
+        }
+        ctx.future(() -> {
+            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+            try {
+                return CompletableFuture.runAsync(writer, writers);
+            } catch (RejectedExecutionException e) {
+                DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
+                refused.run();
+                return CompletableFuture.completedFuture(null);
+            }
+        });
     }
 
     /** Runs the stream's writer until the stream ends. */
@@ -516,22 +527,10 @@ public final class StreamRoute<T> {
                 return;
             }
             DisconnectWatcher.watch(ctx.req(), attachment::isStreaming, attachment::clientGone);
-            ExecutorService writers = settings.writers();
             handedOver = true;
-            if (writers == null) {
-                writeAttached(attachment, frames, detach);
-                return;
-            }
-            ctx.future(() -> {
-                ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
-                try {
-                    return CompletableFuture.runAsync(() -> writeAttached(attachment, frames, detach), writers);
-                } catch (RejectedExecutionException e) { // the server is stopping
-                    attachment.breakOff(LogAttachment.End.SERVER_STOPPING);
-                    DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
-                    detach.run();
-                    return CompletableFuture.completedFuture(null);
-                }
+            runWriter(ctx, () -> writeAttached(attachment, frames, detach), () -> {
+                attachment.breakOff(LogAttachment.End.SERVER_STOPPING);
+                detach.run();
             });
         } finally {
             if (!handedOver) {
