@@ -44,6 +44,11 @@ class ResumableStreamTest {
     private static final AtomicInteger allRuns = new AtomicInteger();
     /** Opened by a test to let a {@code /story} producer that paused go on. */
     private static final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+    /** Counted down when a {@code /slow-start} request is being validated, and opened to let it go on. */
+    private static final Map<String, CountDownLatch> validating = new ConcurrentHashMap<>();
+    private static final Map<String, CountDownLatch> validated = new ConcurrentHashMap<>();
+    /** Counted down when a {@code /slow-start} producer starts. */
+    private static final Map<String, CountDownLatch> producing = new ConcurrentHashMap<>();
     /** Counted down when an {@code /endless} producer is cancelled. */
     private static final Map<String, CountDownLatch> stopped = new ConcurrentHashMap<>();
 
@@ -86,6 +91,24 @@ class ResumableStreamTest {
                 if (i == pauseAfter) {
                     gates.computeIfAbsent(key, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
                 }
+                events.send("token", storyEvent(i));
+            }
+        }).resumable();
+        // The story, after a validation that waits for the test: the response's head comes late.
+        sse.post("/slow-start", Map.class, (Map body) -> {
+            String key = String.valueOf(body.get("key"));
+            validating.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
+            try {
+                validated.computeIfAbsent(key, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }, (Map body, EventEmitter events) -> {
+            String key = String.valueOf(body.get("key"));
+            count(key);
+            producing.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
+            for (int i = 0; i < EVENTS; i++) {
                 events.send("token", storyEvent(i));
             }
         }).resumable();
@@ -231,6 +254,36 @@ class ResumableStreamTest {
             assertEquals(1, runs.get(key).get(), "the producer runs once");
             assertNull(stored(page, persistKey), "a closed stream is forgotten");
             assertFalse(resume(page, client, persistKey, Map.of()));
+        }
+    }
+
+    /**
+     * A page reloaded after sending the request, before any response, still takes the stream up:
+     * it was persisted from the moment the request was sent. Before, nothing was kept until the
+     * response came, and the reply was lost while its producer ran on unread.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"javaClient", "jsClient"})
+    void streamReloadedBeforeItsResponseResumesWithEveryEventOnce(String client) throws Exception {
+        String key = "early-reload-" + client;
+        String persistKey = "early-" + client;
+        try (Page page = open()) {
+            stream(page, client, "/slow-start", Map.of("body", "{\"key\":\"" + key + "\"}",
+                    "persist", persistKey, "types", List.of("token")));
+            assertTrue(validating.computeIfAbsent(key, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS));
+            assertNotNull(stored(page, persistKey), "a stream is persisted from the moment its request is sent");
+
+            page.reload();
+            awaitHarness(page);
+            validated.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
+            assertTrue(producing.computeIfAbsent(key, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS));
+            assertTrue(resume(page, client, persistKey, Map.of("types", List.of("token"))));
+            List<String> after = awaitClose(page);
+
+            assertEquals("close completed", after.get(after.size() - 1), after.toString());
+            assertEquals(uncutStory(), text(after), after.toString());
+            assertEquals(1, runs.get(key).get(), "the producer runs once");
+            assertNull(stored(page, persistKey), "a closed stream is forgotten");
         }
     }
 

@@ -243,6 +243,18 @@ public final class EventStream {
         ignoreOutcome(Fetch.fetch(request.url, init));
     }
 
+    /**
+     * Keeps a new persisted stream from the moment its request is sent, at its start ({@code <id>:0}):
+     * a page reloaded before the response came can still attach to the stream the request started,
+     * or learn that it never started (a 410, {@code GONE}), instead of losing it.
+     */
+    private void rememberStart() {
+        String streamId = lifecycle.streamId();
+        if (request.persistKey != null && lifecycle.lastEventId().isEmpty() && streamId != null) {
+            SavedStream.save(request.persistKey, request.url, streamId, streamId + ":0");
+        }
+    }
+
     /** Keeps where a persisted stream resumes from, once a response named the stream. */
     private void remember() {
         if (request.persistKey != null && lifecycle.resumable() && !lifecycle.isClosed()) {
@@ -493,10 +505,11 @@ public final class EventStream {
         /**
          * Keeps where the stream can be resumed from in {@code sessionStorage}, under this key,
          * while it runs, so that after a reload {@link EventStream#resume} can take it up where the
-         * page left off; forgotten when the stream closes, whatever the reason. Only a stream whose
-         * response named it (a resumable route) is kept. Its URL, id and last event ID are kept;
-         * its headers and body are not, so no credential reaches storage. One stream per key at a
-         * time.
+         * page left off; forgotten when the stream closes, whatever the reason. It is kept from the
+         * moment the request is sent (a reload before the response still finds the stream, or learns
+         * it never started), and moved on as events arrive on a resumable route. Its URL, id and
+         * last event ID are kept; its headers and body are not, so no credential reaches storage.
+         * One stream per key at a time.
          */
         public Builder persist(String key) {
             this.persistKey = key;
@@ -506,6 +519,7 @@ public final class EventStream {
         /** Sends the request and starts reading; events arrive on later turns of the event loop. */
         public EventStream open() {
             EventStream stream = new EventStream(this);
+            stream.rememberStart();
             stream.act(stream.lifecycle.start());
             return stream;
         }

@@ -58,8 +58,8 @@ declare namespace postsse {
     maxRetryMillis?: number;
     /**
      * Keeps where the stream can be resumed from in sessionStorage (key "postsse:" + this), so that
-     * postsse.resume(this) can take it up after a reload of the page. Only a stream from a resumable
-     * route is kept: its URL, id and last event ID, updated after each event's callbacks ran, never
+     * postsse.resume(this) can take it up after a reload of the page: its URL, id and last event ID,
+     * kept from the moment the request is sent and updated after each event's callbacks ran, never
      * its headers or body; removed when the stream closes, whatever the reason. One stream per key.
      */
     persist?: string;
