@@ -64,10 +64,19 @@ public final class ResumableBenchmark {
         try {
             int port = app.port();
             System.out.println("JDK " + Runtime.version().feature() + ", " + rounds + " rounds each, loopback.");
-            resumeLatency(port, rounds);
-            throughput(port);
-            stopLatency(port, rounds);
-            retainedMemory(port);
+            String only = args.length > 1 ? args[1] : "";
+            if (only.isEmpty() || only.equals("resume")) {
+                resumeLatency(port, rounds);
+            }
+            if (only.isEmpty() || only.equals("throughput")) {
+                throughput(port);
+            }
+            if (only.isEmpty() || only.equals("stop")) {
+                stopLatency(port, rounds);
+            }
+            if (only.isEmpty() || only.equals("memory")) {
+                retainedMemory(port);
+            }
         } finally {
             app.stop();
         }
