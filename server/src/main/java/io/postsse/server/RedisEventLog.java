@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An {@link EventLog} on Redis Streams, which several servers share: a client may attach to a
- * stream through any of them. Needs Redis 6.2 or later, and {@code io.lettuce:lettuce-core} on the
+ * stream through any of them. Tested with Redis 7.0; needs {@code io.lettuce:lettuce-core} on the
  * class path (an optional dependency of postsse's server, which apps that use Redis declare).
  *
  * <pre>{@code
@@ -52,9 +53,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Never a gap.</b> Redis may lose data: a restart without persistence, a failover to a replica
  * behind, an eviction. A read checks, in the same script, that the stream's entries are all there
  * ({@code XLEN} equals {@code last}) and that the reader has not seen more than the log holds; a
- * stream that fails this is marked {@code lost}, its readers are woken, and from then on it reads
- * as not held ({@link #read} returns null, so an attach is answered 410) and its producer's next
- * append fails. The producer's appends and end carry the epoch of the stream it created, so they
+ * stream that fails this (or an append that finds it so) is marked {@code lost}, its readers are
+ * woken, and from then on it reads as not held ({@link #read} returns null: attached readers are
+ * cut, and attaching again is answered 410) and its producer's next append fails, which wakes the
+ * readers too. The producer's appends and end carry the epoch of the stream it created, so they
  * never go to another stream of the same id created after a loss; a reader that follows a stream
  * (by {@link #watch}) remembers its epoch, and is told the stream is gone when it changes. What
  * cannot be detected: a client that resumes, by its {@code Last-Event-ID}, a stream that Redis lost
@@ -84,14 +86,27 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             return 1
             """);
-    /** ARGV: epoch (or empty: unchecked), seq, frame, max entries, idle expiry, channel. */
+    /**
+     * ARGV: epoch (or empty: unchecked), seq, frame, max entries, idle expiry, channel. A stream
+     * gone or lost wakes its readers, who were waiting for this append, to find it out.
+     */
     private static final Script APPEND = new Script("""
             local m = redis.call('HMGET', KEYS[1], 'epoch', 'last', 'outcome', 'tomb', 'lost')
-            if not m[1] or m[4] then return 'gone' end
-            if m[5] or (ARGV[1] ~= '' and m[1] ~= ARGV[1]) then return 'lost' end
+            if not m[1] or m[4] then
+              redis.call('PUBLISH', ARGV[6], 'gone')
+              return 'gone'
+            end
+            if m[5] or (ARGV[1] ~= '' and m[1] ~= ARGV[1]) then
+              redis.call('PUBLISH', ARGV[6], 'lost')
+              return 'lost'
+            end
             if m[3] then return 'ended' end
             local last = tonumber(m[2])
-            if redis.call('XLEN', KEYS[2]) ~= last then return 'lost' end
+            if redis.call('XLEN', KEYS[2]) ~= last then
+              redis.call('HSET', KEYS[1], 'lost', '1')
+              redis.call('PUBLISH', ARGV[6], 'lost')
+              return 'lost'
+            end
             if tonumber(ARGV[2]) ~= last + 1 then return 'seq ' .. m[2] end
             redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[2] .. '-0', 'f', ARGV[3])
             redis.call('HSET', KEYS[1], 'last', ARGV[2])
@@ -168,6 +183,8 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
     private static final class Watchers {
         final CopyOnWriteArrayList<Runnable> callbacks = new CopyOnWriteArrayList<>();
         final AtomicReference<String> epoch = new AtomicReference<>();
+        /** Set by Redis's first confirmation of the subscription; a later one follows a reconnection. */
+        final AtomicBoolean subscribed = new AtomicBoolean();
 
         void wake() {
             for (Runnable callback : callbacks) {
@@ -212,8 +229,11 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
 
             @Override
             public void subscribed(String channel, long count) {
-                // Also after a reconnection: what was published meanwhile was missed, so read.
-                message(channel, "subscribed");
+                // Subscribed again after a reconnection: what was published meanwhile was missed, so read.
+                Watchers watchers = watched.get(channel);
+                if (watchers != null && !watchers.subscribed.compareAndSet(false, true)) {
+                    watchers.wake();
+                }
             }
         });
     }

@@ -70,6 +70,8 @@ public final class ResumableStreams {
         });
         this.memoryLog = settings.eventLog() == null ? new InMemoryEventLog(settings.maxLogBytes()) : null;
         this.log = settings.eventLog() != null ? settings.eventLog() : memoryLog;
+        LOG.info("Resumable streams keep their logs {}", memoryLog != null
+                ? "in this server's memory (maxLogBytes " + settings.maxLogBytes() + ")" : "in " + log);
         this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "postsse-resumable-timers");
             thread.setDaemon(true);
