@@ -146,4 +146,41 @@ class ResumableRedisTest {
             assertFalse(body.contains("postsse.end"));
         }
     }
+
+    @Test
+    void redisOutOfReachIsA503AndStreamsStartAgainOnceItIsBack() throws Exception {
+        Scripted producer = new Scripted();
+        producer.gate.countDown();
+        try (TestServer server = server(producer)) {
+            redis.kill();
+            try {
+                try (RawHttp post = RawHttp.post(server, "/r", "{}", "Postsse-Stream", ID)) {
+                    assertTrue(post.problem(503).contains("unavailable"));
+                    assertEquals("1", post.header("Retry-After"));
+                }
+                try (RawHttp get = RawHttp.get(server, "/r", "Last-Event-ID", ID + ":0")) {
+                    get.problem(503);
+                }
+                try (RawHttp delete = RawHttp.send(server, "DELETE", "/r", null, "Postsse-Stream", ID)) {
+                    delete.problem(503);
+                }
+            } finally {
+                redis.restart();
+            }
+            // No restart of the server: its connections to Redis come back by themselves.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                try (RawHttp post = RawHttp.post(server, "/r", "{}", "Postsse-Stream", ID)) {
+                    if (post.status() == 200) {
+                        assertEquals(events(1, 5) + end("completed"), post.readToEnd());
+                        break;
+                    }
+                    post.problem(503);
+                }
+                assertTrue(System.nanoTime() < deadline, "Redis is back, yet streams do not start");
+                Thread.sleep(20); // the reconnection under way
+            }
+            assertEquals(1, producer.runs.get());
+        }
+    }
 }
