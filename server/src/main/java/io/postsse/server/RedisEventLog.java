@@ -47,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * retention, and publishes. A running stream's keys expire after {@code idleExpiry} without an
  * append (one hour by default), so that the stream of a producer that vanished without ending it
  * does not stay for ever. Nothing outlives its expiry; Redis keeps its own memory, so
- * {@link PostSse#maxLogBytes} does not apply; a Redis out of memory refuses appends with a
- * {@link StreamCapacityException}.
+ * {@link PostSse#maxLogBytes} does not apply; a Redis out of memory ({@code maxmemory} with the
+ * {@code noeviction} policy) refuses appends with a {@link StreamCapacityException}, and may refuse
+ * the error entry too ({@link #appendError} cannot overdraw Redis's memory), in which case the
+ * stream ends without it. Under an eviction policy, an evicted key makes its stream lost (below).
  *
  * <p><b>Never a gap.</b> Redis may lose data: a restart without persistence, a failover to a replica
  * behind, an eviction. A read checks, in the same script, that the stream's entries are all there
