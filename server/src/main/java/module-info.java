@@ -10,6 +10,8 @@ module io.postsse.server {
     requires org.eclipse.jetty.http2.common;
     requires org.eclipse.jetty.http2.server;
     requires org.slf4j;
+    // Only for RedisEventLog: an optional dependency.
+    requires static lettuce.core;
 
     exports io.postsse.server;
 }

@@ -23,7 +23,9 @@ public final class DemoServer {
 
     public static void main(String[] args) {
         int port = Integer.parseInt(env("PORT", "7070"));
-        Javalin app = create(backendFromEnvironment()).start(port);
+        // POSTSSE_REDIS_URL: the streams' logs in that Redis, so that several demo servers share them.
+        String redisUrl = env("POSTSSE_REDIS_URL", "");
+        Javalin app = create(backendFromEnvironment(), redisUrl.isEmpty() ? null : redisUrl).start(port);
         // A plain kill stops the server: its open streams are broken, so that clients know to reconnect.
         Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "postsse-demo-stop"));
     }
@@ -48,13 +50,22 @@ public final class DemoServer {
         return create(new OfflineBackend(tokenDelay));
     }
 
-    /** The app, configured but not started. */
+    /** The app, configured but not started, with the streams' logs in memory. */
     public static Javalin create(ChatBackend backend) {
+        return create(backend, null);
+    }
+
+    /**
+     * The app, configured but not started, with the streams' logs in the Redis at {@code redisUrl},
+     * or in memory when it is null.
+     */
+    public static Javalin create(ChatBackend backend, String redisUrl) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/web", Location.CLASSPATH);
             PostSse.install(config, sse -> {
                 sse.serveClientScript();
+                sse.redisUrl = redisUrl;
                 // Resumable: a reply is produced once, and a client cut off or reloaded takes it up again.
                 sse.post("/api/chat", ChatRequest.class, ChatRequest::problem,
                         (chat, events) -> streamReply(backend, chat, events)).resumable();

@@ -12,9 +12,9 @@ import java.util.Objects;
  * ({@code text/event-stream} frames, UTF-8), numbered from 1 without gaps.
  *
  * <p>By default ({@link PostSse#eventLog} null) the logs are kept in this server's memory, within
- * {@link PostSse#maxLogBytes}. Another implementation, such as a shared store, lets a client attach
- * through another server than the one that runs the producer. Implementations must be safe to use
- * from many threads at once.
+ * {@link PostSse#maxLogBytes}. Another implementation, such as a shared store — {@link RedisEventLog}
+ * ({@link PostSse#redisUrl}) — lets a client attach through another server than the one that runs
+ * the producer. Implementations must be safe to use from many threads at once.
  *
  * <p>The outcome of an ended stream is one of {@value #COMPLETED}, {@value #FAILED} and
  * {@value #CANCELLED}: the data of its end marker.

@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  * attaches again, by {@code POST} or {@code GET} with {@code Last-Event-ID}, and gets what it
  * missed, exactly once, then the live events, then the end marker. Its settings here:
  * {@link #resumeGrace}, {@link #retention}, {@link #maxEventsPerStream}, {@link #maxBytesPerStream},
- * {@link #maxLogBytes} and {@link #eventLog}.
+ * {@link #maxLogBytes}, and {@link #eventLog} or {@link #redisUrl}.
  *
  * <pre>{@code sse.post("/api/chat", ChatRequest.class, validator, producer).resumable();}</pre>
  *
@@ -106,7 +106,8 @@ public final class PostSse {
      * Resumable routes, with the in-memory log: the most bytes all streams' logs may hold together
      * (their events, plus a small estimate per event and per stream). When an event would pass it,
      * the logs of the streams that ended first are dropped first; when only running streams remain,
-     * the send throws {@link StreamCapacityException}.
+     * the send throws {@link StreamCapacityException}. Not for {@link #eventLog} nor {@link #redisUrl},
+     * which keep their own budget (Redis: its {@code maxmemory}).
      */
     public long maxLogBytes = 256L << 20;
     /**
@@ -115,6 +116,14 @@ public final class PostSse {
      * {@link #retention} with each end, and keeps its own budget instead of {@link #maxLogBytes}.
      */
     public EventLog eventLog;
+    /**
+     * Resumable routes: the URL of a Redis (such as {@code redis://127.0.0.1:6379}) to keep the
+     * streams' logs in, a {@link RedisEventLog} that several servers share, so that a client may
+     * attach to a stream through any of them. Connected to by {@link #install}, disconnected from
+     * when the server stops. Needs {@code io.lettuce:lettuce-core} on the class path. Null (the
+     * default): see {@link #eventLog}; not both.
+     */
+    public String redisUrl;
 
     private final List<StreamRoute.Definition<?>> routes = new ArrayList<>();
     private final List<PostRoute> options = new ArrayList<>();
@@ -185,13 +194,16 @@ public final class PostSse {
                 sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,
                 ProducerExecutors.virtualThreads() ? producers : null);
         ResumableStreams resumable = null;
+        RedisEventLog ownLog = null;
         for (int i = 0; i < routes.size(); i++) {
             StreamRoute.Definition<?> definition = routes.get(i);
             if (options.get(i).isResumable()) {
                 definition = definition.asResumable();
                 if (resumable == null) {
+                    ownLog = redisUrl != null ? connectRedis() : null;
                     resumable = new ResumableStreams(new ResumableStreams.Settings(resumeGrace, retention,
-                            maxEventsPerStream, maxBytesPerStream, maxLogBytes, eventLog, heartbeat, sendTimeout));
+                            maxEventsPerStream, maxBytesPerStream, maxLogBytes, ownLog != null ? ownLog : eventLog,
+                            heartbeat, sendTimeout));
                 }
             }
             StreamRoute<?> route = new StreamRoute<>(definition, settings, resumable);
@@ -206,6 +218,7 @@ public final class PostSse {
             config.jetty.modifyServer(Http2::enableCleartext);
         }
         ResumableStreams resumableStreams = resumable;
+        RedisEventLog redisLog = ownLog;
         config.events.serverStopping(() -> {
             if (resumableStreams != null) {
                 resumableStreams.stop();
@@ -217,6 +230,20 @@ public final class PostSse {
             if (resumableStreams != null) {
                 resumableStreams.close();
             }
+            if (redisLog != null) {
+                redisLog.close();
+            }
         });
+    }
+
+    private RedisEventLog connectRedis() {
+        if (eventLog != null) {
+            throw new IllegalArgumentException("Set eventLog or redisUrl, not both");
+        }
+        try {
+            return RedisEventLog.connect(redisUrl);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("redisUrl needs the Redis client, io.lettuce:lettuce-core, on the class path", e);
+        }
     }
 }

@@ -10,6 +10,7 @@ import io.postsse.client.EventStreamRequest;
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.ServerSentEvent;
 import io.postsse.testing.FaultInjectingProxy;
+import io.postsse.testing.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,32 +47,48 @@ class ResumeThroughFaultsTest {
 
     @Test
     void everyStreamEndsOnceWithTheUncutTextAndItsProducerRanOnce() throws Exception {
+        run("in memory", sse -> {
+        }, STREAMS, MIN_CUTS);
+    }
+
+    /** The same with the log in a real Redis, on fewer streams: each event is a round trip to it. */
+    @Test
+    void everyStreamEndsOnceWithTheUncutTextAndItsProducerRanOnceWithTheLogInRedis() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            run("Redis", sse -> sse.redisUrl = redis.url(), STREAMS / 3, MIN_CUTS / 3);
+        }
+    }
+
+    private static void run(String store, Consumer<PostSse> storeSetup, int streams, int minCuts) throws Exception {
         StringBuilder uncut = new StringBuilder();
         for (int i = 0; i < EVENTS; i++) {
             uncut.append(token(i));
         }
         Map<Integer, AtomicInteger> runs = new ConcurrentHashMap<>();
-        try (TestServer server = TestServer.start(sse -> sse.post("/job", Job.class, (job, events) -> {
-            runs.computeIfAbsent(job.n(), n -> new AtomicInteger()).incrementAndGet();
-            for (int i = 0; i < EVENTS; i++) {
-                events.send("token", token(i));
-                if (i % 8 == 7) {
-                    Thread.sleep(1); // work between tokens: some cuts fall while the producer runs
+        try (TestServer server = TestServer.start(sse -> {
+            storeSetup.accept(sse);
+            sse.post("/job", Job.class, (job, events) -> {
+                runs.computeIfAbsent(job.n(), n -> new AtomicInteger()).incrementAndGet();
+                for (int i = 0; i < EVENTS; i++) {
+                    events.send("token", token(i));
+                    if (i % 8 == 7) {
+                        Thread.sleep(1); // work between tokens: some cuts fall while the producer runs
+                    }
                 }
-            }
-        }).resumable());
+            }).resumable();
+        });
                 FaultInjectingProxy proxy = new FaultInjectingProxy(server.app.port(), SEED, 0.75, 2400, true)
                         .stalls(0.05, 40)) {
             EventStreamClient client = EventStreamClient.create();
-            String[] texts = new String[STREAMS];
+            String[] texts = new String[streams];
             List<List<CloseReason>> closes = new ArrayList<>();
-            for (int i = 0; i < STREAMS; i++) {
+            for (int i = 0; i < streams; i++) {
                 closes.add(new CopyOnWriteArrayList<>());
             }
             long started = System.nanoTime();
-            for (int batch = 0; batch < STREAMS; batch += CONCURRENT) {
+            for (int batch = 0; batch < streams; batch += CONCURRENT) {
                 List<EventStreamCall> calls = new ArrayList<>();
-                for (int n = batch; n < Math.min(STREAMS, batch + CONCURRENT); n++) {
+                for (int n = batch; n < Math.min(streams, batch + CONCURRENT); n++) {
                     int stream = n;
                     StringBuilder text = new StringBuilder();
                     EventStreamRequest request = EventStreamRequest.post(proxy.uri("/job"))
@@ -95,18 +113,18 @@ class ResumeThroughFaultsTest {
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
             int exact = 0;
-            for (int n = 0; n < STREAMS; n++) {
+            for (int n = 0; n < streams; n++) {
                 assertEquals(List.of(CloseReason.COMPLETED), closes.get(n), "stream " + n + " ends once, completed");
                 assertEquals(uncut.toString(), texts[n], "stream " + n + " has the uncut text");
                 exact++;
             }
-            for (int n = 0; n < STREAMS; n++) {
+            for (int n = 0; n < streams; n++) {
                 assertEquals(1, runs.get(n).get(), "the producer of stream " + n + " ran once");
             }
-            System.out.printf("Reliability (JVM client): %d streams, %d connections, %d cuts, %d stalls: "
+            System.out.printf("Reliability (JVM client, log %s): %d streams, %d connections, %d cuts, %d stalls: "
                     + "%d exact, %d producers run once, in %d ms%n",
-                    STREAMS, proxy.connections(), proxy.cuts(), proxy.stalls(), exact, runs.size(), millis);
-            assertTrue(proxy.cuts() >= MIN_CUTS, "only " + proxy.cuts() + " cuts");
+                    store, streams, proxy.connections(), proxy.cuts(), proxy.stalls(), exact, runs.size(), millis);
+            assertTrue(proxy.cuts() >= minCuts, "only " + proxy.cuts() + " cuts");
         }
     }
 }

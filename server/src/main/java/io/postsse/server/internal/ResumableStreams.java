@@ -70,6 +70,8 @@ public final class ResumableStreams {
         });
         this.memoryLog = settings.eventLog() == null ? new InMemoryEventLog(settings.maxLogBytes()) : null;
         this.log = settings.eventLog() != null ? settings.eventLog() : memoryLog;
+        LOG.info("Resumable streams keep their logs {}", memoryLog != null
+                ? "in this server's memory (maxLogBytes " + settings.maxLogBytes() + ")" : "in " + log);
         this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "postsse-resumable-timers");
             thread.setDaemon(true);
@@ -151,9 +153,20 @@ public final class ResumableStreams {
 
     // ---- streams ----
 
+    /** The event log failed: its store is out of reach. Thrown by the calls a request makes before its stream's head. */
+    static final class LogUnavailable extends RuntimeException {
+        LogUnavailable(RuntimeException cause) {
+            super(String.valueOf(cause.getMessage()), cause);
+        }
+    }
+
     /** Whether the log holds the stream, running or ended (not a tombstone). */
     boolean holds(String streamId) {
-        return log.read(streamId, 0, 0) != null;
+        try {
+            return log.read(streamId, 0, 0) != null;
+        } catch (RuntimeException e) {
+            throw new LogUnavailable(e);
+        }
     }
 
     /**
@@ -173,6 +186,8 @@ public final class ResumableStreams {
         boolean created = false;
         try {
             created = log.create(streamId);
+        } catch (RuntimeException e) {
+            throw new LogUnavailable(e);
         } finally {
             if (!created) {
                 running.remove(streamId, producer);
@@ -198,10 +213,20 @@ public final class ResumableStreams {
 
     /**
      * Stops a stream: cancels its producer when it runs here; a stream the log does not hold gets
-     * a tombstone, so that it never starts.
+     * a tombstone, so that it never starts. Throws {@link LogUnavailable} when the log failed.
      */
     void stop(String streamId) {
-        if (log.tombstone(streamId, settings.retention())) {
+        boolean tombstone;
+        try {
+            tombstone = log.tombstone(streamId, settings.retention());
+        } catch (RuntimeException e) {
+            LogProducer producer = running.get(streamId);
+            if (producer != null) { // stopped all the same, though its end may not reach the log
+                producer.cancel("stopped by its client");
+            }
+            throw new LogUnavailable(e);
+        }
+        if (tombstone) {
             LOG.info("Stream {} stopped before it started", streamId);
             return;
         }

@@ -113,7 +113,11 @@ public final class StreamRoute<T> {
             return;
         }
         if (resumable != null) {
-            handleResumablePost(ctx);
+            try {
+                handleResumablePost(ctx);
+            } catch (ResumableStreams.LogUnavailable e) {
+                logUnavailable(ctx, e);
+            }
             return;
         }
         T request = readRequest(ctx);
@@ -425,7 +429,21 @@ public final class StreamRoute<T> {
                     + "to attach to a resumable stream; start one with a POST.");
             return;
         }
-        attachFrom(ctx, lastEventId);
+        try {
+            attachFrom(ctx, lastEventId);
+        } catch (ResumableStreams.LogUnavailable e) {
+            logUnavailable(ctx, e);
+        }
+    }
+
+    /**
+     * The event log failed before the stream's head was sent (its store out of reach): 503, which
+     * clients retry, as they would a server that is not ready.
+     */
+    private static void logUnavailable(Context ctx, ResumableStreams.LogUnavailable e) {
+        LOG.warn("{} {}: the event log is unavailable: {}", ctx.method(), ctx.path(), e.getMessage());
+        ctx.header("Retry-After", "1");
+        Problems.respond(ctx, 503, "The store of the streams is unavailable; try again shortly.");
     }
 
     /** Handles a DELETE of a resumable route: stops the stream it names; 204 whether or not it is held. */
@@ -447,7 +465,12 @@ public final class StreamRoute<T> {
             Problems.respond(ctx, 400, "A stream id is 22 to 64 characters of A-Z, a-z, 0-9, _ and -.");
             return;
         }
-        resumable.stop(streamId);
+        try {
+            resumable.stop(streamId);
+        } catch (ResumableStreams.LogUnavailable e) {
+            logUnavailable(ctx, e);
+            return;
+        }
         ctx.status(204);
     }
 

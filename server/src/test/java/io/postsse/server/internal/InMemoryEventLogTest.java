@@ -1,7 +1,6 @@
 package io.postsse.server.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,20 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.postsse.server.EventLog;
 import io.postsse.server.StreamCapacityException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class InMemoryEventLogTest {
-    private static final Duration RETENTION = Duration.ofMinutes(5);
-    private static final String A = "stream-a-aaaaaaaaaaaaaaaa";
-    private static final String B = "stream-b-bbbbbbbbbbbbbbbb";
-    private static final String C = "stream-c-cccccccccccccccc";
-
+/** The in-memory log: the contract, then its budget and its clock. */
+class InMemoryEventLogTest extends EventLogContract {
     /** A clock the tests move by hand. */
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
@@ -30,16 +23,19 @@ class InMemoryEventLogTest {
         return new InMemoryEventLog(maxBytes, now::get);
     }
 
-    private static byte[] frame(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
+    @Override
+    EventLog log() {
+        return log(16 << 20);
     }
 
-    private static List<String> texts(EventLog.Entries entries) {
-        List<String> texts = new ArrayList<>();
-        for (byte[] frame : entries.frames()) {
-            texts.add(new String(frame, StandardCharsets.UTF_8));
-        }
-        return texts;
+    @Override
+    Duration shortRetention() {
+        return Duration.ofSeconds(10);
+    }
+
+    @Override
+    void pass(Duration time) {
+        now.addAndGet(time.toNanos());
     }
 
     /** What a stream of one id, with entries of these sizes, counts for. */
@@ -52,82 +48,7 @@ class InMemoryEventLogTest {
     }
 
     @Test
-    void readGivesTheEntriesAfterTheSeqInOrderAndTheOutcomeOnlyWithTheLast() {
-        InMemoryEventLog log = log(1 << 20);
-        assertTrue(log.create(A));
-        for (int seq = 1; seq <= 5; seq++) {
-            log.append(A, seq, frame("e" + seq));
-        }
-        EventLog.Entries running = log.read(A, 1, 2);
-        assertEquals(List.of("e2", "e3"), texts(running));
-        assertEquals(3, running.lastSeq());
-        assertFalse(running.ended());
-        log.end(A, EventLog.COMPLETED, RETENTION);
-        EventLog.Entries notYet = log.read(A, 2, 2);
-        assertEquals(List.of("e3", "e4"), texts(notYet));
-        assertNull(notYet.outcome(), "more entries follow");
-        EventLog.Entries last = log.read(A, 3, 10);
-        assertEquals(List.of("e4", "e5"), texts(last));
-        assertEquals(5, last.lastSeq());
-        assertEquals(EventLog.COMPLETED, last.outcome());
-        EventLog.Entries none = log.read(A, 5, 10);
-        assertEquals(List.of(), none.frames());
-        assertEquals(5, none.lastSeq());
-        assertTrue(none.ended());
-    }
-
-    @Test
-    void readOfAStreamNeverCreatedIsNull() {
-        assertNull(log(1 << 20).read(A, 0, 10));
-    }
-
-    @Test
-    void appendOutOfOrderOrAfterTheEndIsRefused() {
-        InMemoryEventLog log = log(1 << 20);
-        log.create(A);
-        assertThrows(IllegalArgumentException.class, () -> log.append(A, 2, frame("x")));
-        log.append(A, 1, frame("x"));
-        log.end(A, EventLog.COMPLETED, RETENTION);
-        assertThrows(IllegalStateException.class, () -> log.append(A, 2, frame("y")));
-        assertThrows(IllegalStateException.class, () -> log.append(B, 1, frame("y")));
-    }
-
-    @Test
-    void createIsRefusedForAStreamHeldOrTombstoned() {
-        InMemoryEventLog log = log(1 << 20);
-        assertTrue(log.create(A));
-        assertFalse(log.create(A));
-        assertTrue(log.tombstone(B, RETENTION));
-        assertFalse(log.create(B));
-        assertNull(log.read(B, 0, 10), "a tombstone holds no stream");
-    }
-
-    @Test
-    void tombstoneIsRefusedForAStreamHeld() {
-        InMemoryEventLog log = log(1 << 20);
-        log.create(A);
-        assertFalse(log.tombstone(A, RETENTION));
-        assertNotNull(log.read(A, 0, 10));
-    }
-
-    @Test
-    void watchersAreCalledOnAppendAndEndUntilTheWatchIsClosed() {
-        InMemoryEventLog log = log(1 << 20);
-        log.create(A);
-        AtomicInteger calls = new AtomicInteger();
-        EventLog.Watch watch = log.watch(A, calls::incrementAndGet);
-        log.append(A, 1, frame("x"));
-        log.end(A, EventLog.CANCELLED, RETENTION);
-        assertEquals(2, calls.get());
-        watch.close();
-        log.create(B);
-        log.watch(B, calls::incrementAndGet).close();
-        log.append(B, 1, frame("y"));
-        assertEquals(2, calls.get());
-    }
-
-    @Test
-    void endedStreamIsDroppedOnceItsRetentionHasPassed() {
+    void endedStreamGivesItsMemoryBackOnceItsRetentionHasPassed() {
         InMemoryEventLog log = log(1 << 20);
         log.create(A);
         log.append(A, 1, frame("x"));
@@ -137,7 +58,6 @@ class InMemoryEventLogTest {
         now.addAndGet(Duration.ofSeconds(1).toNanos());
         assertNull(log.read(A, 0, 10));
         assertEquals(0, log.usedBytes(), "its memory is given back");
-        assertTrue(log.create(A), "the id is free again");
     }
 
     @Test

@@ -1,0 +1,283 @@
+package io.postsse.server.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisException;
+import io.postsse.server.EventLog;
+import io.postsse.server.RedisEventLog;
+import io.postsse.server.StreamCapacityException;
+import io.postsse.testing.RedisServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Redis log, against a real redis-server started here: the contract, then its keys, their
+ * expiry, and what it does when Redis loses data — never a silent gap.
+ */
+class RedisEventLogTest extends EventLogContract {
+    private static final AtomicInteger TESTS = new AtomicInteger();
+    private static RedisServer redis;
+
+    private final String prefix = "t" + TESTS.incrementAndGet() + ":";
+    private final List<RedisEventLog> logs = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() throws IOException {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @AfterEach
+    void closeLogs() {
+        for (RedisEventLog log : logs) {
+            log.close();
+        }
+    }
+
+    /** Another log on the same keys: another server, as far as the streams are concerned. */
+    private RedisEventLog connect(Duration idleExpiry) {
+        RedisEventLog log = RedisEventLog.connect(redis.url(), prefix, idleExpiry);
+        logs.add(log);
+        return log;
+    }
+
+    @Override
+    RedisEventLog log() {
+        return connect(RedisEventLog.DEFAULT_IDLE_EXPIRY);
+    }
+
+    @Override
+    Duration shortRetention() {
+        return Duration.ofMillis(300);
+    }
+
+    @Override
+    void pass(Duration time) throws InterruptedException {
+        Thread.sleep(time.toMillis() + 5); // Redis's clock: the real one, to the millisecond
+    }
+
+    private String metaKey(String id) {
+        return prefix + "{" + id + "}:meta";
+    }
+
+    private String streamKey(String id) {
+        return prefix + "{" + id + "}";
+    }
+
+    private long pttl(String key) throws IOException {
+        return Long.parseLong(redis.cli("PTTL", key));
+    }
+
+    private List<String> keys() throws IOException {
+        String scan = redis.cli("--scan", "--pattern", prefix + "*");
+        return scan.isEmpty() ? List.of() : List.of(scan.split("\n"));
+    }
+
+    /** Calls until Redis answers: the log's connection comes back by itself after a restart. */
+    private static <T> T once(Supplier<T> call) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try {
+                return call.get();
+            } catch (RedisException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20); // a reconnection under way
+            }
+        }
+    }
+
+    // ---- keys and expiry ----
+
+    @Test
+    void keysExpireWithTheRetentionAndNoneOutlivesIt() throws Exception {
+        RedisEventLog log = connect(Duration.ofMinutes(10));
+        log.create(A);
+        log.append(A, 1, frame("x"));
+        assertEquals(List.of(streamKey(A), metaKey(A)).stream().sorted().toList(), keys().stream().sorted().toList());
+        for (String key : List.of(metaKey(A), streamKey(A))) {
+            long ttl = pttl(key);
+            assertTrue(ttl > 0 && ttl <= Duration.ofMinutes(10).toMillis(), key + " expires while running: " + ttl);
+        }
+        Duration retention = Duration.ofSeconds(1);
+        log.end(A, EventLog.COMPLETED, retention);
+        log.tombstone(B, retention);
+        for (String key : List.of(metaKey(A), streamKey(A), metaKey(B))) {
+            long ttl = pttl(key);
+            assertTrue(ttl > 0 && ttl <= retention.toMillis(), key + " expires with the retention: " + ttl);
+        }
+        pass(retention);
+        assertEquals(List.of(), keys(), "no key outlives the retention");
+    }
+
+    @Test
+    void runningStreamIsDroppedAfterItsIdleExpiry() throws Exception {
+        RedisEventLog log = connect(Duration.ofMillis(300));
+        log.create(A);
+        log.append(A, 1, frame("x"));
+        pass(Duration.ofMillis(300));
+        assertNull(log.read(A, 0, 10));
+        assertThrows(IllegalStateException.class, () -> log.append(A, 2, frame("y")));
+        assertEquals(List.of(), keys());
+    }
+
+    @Test
+    void aRedisOutOfMemoryRefusesTheAppend() throws Exception {
+        RedisEventLog log = log();
+        log.create(A);
+        long used = Long.parseLong(redis.cli("INFO", "memory").lines()
+                .filter(line -> line.startsWith("used_memory:")).findFirst().orElseThrow().substring(12).trim());
+        redis.cli("CONFIG", "SET", "maxmemory", Long.toString(used + (2 << 20)));
+        try {
+            StreamCapacityException refused = assertThrows(StreamCapacityException.class, () -> {
+                for (int seq = 1; seq <= 100; seq++) {
+                    log.append(A, seq, new byte[100_000]);
+                }
+            });
+            assertTrue(refused.getMessage().contains("out of memory"), refused.getMessage());
+            long held = log.read(A, 0, 0) == null ? -1 : log.read(A, 0, 1000).lastSeq();
+            assertTrue(held > 0 && held < 100, "what was taken is there, the refused one is not: " + held);
+        } finally {
+            redis.cli("CONFIG", "SET", "maxmemory", "0");
+        }
+    }
+
+    // ---- Redis losing data ----
+
+    @Test
+    void aStreamThatRedisLostIsGoneNeverAGap() throws Exception {
+        RedisEventLog producer = log();
+        RedisEventLog reader = log();
+        producer.create(A);
+        producer.append(A, 1, frame("e1"));
+        producer.append(A, 2, frame("e2"));
+        try (EventLog.Watch watch = reader.watch(A, () -> {
+        })) {
+            assertEquals(List.of("e1", "e2"), texts(reader.read(A, 0, 10)));
+            redis.cli("FLUSHALL");
+            assertNull(reader.read(A, 2, 10), "gone, not an empty running stream");
+            assertThrows(IllegalStateException.class, () -> producer.append(A, 3, frame("e3")));
+            // The same id, created again (a start sent again): a new stream, with its own epoch.
+            RedisEventLog other = log();
+            assertTrue(other.create(A));
+            for (int seq = 1; seq <= 4; seq++) {
+                other.append(A, seq, frame("new" + seq));
+            }
+            assertNull(reader.read(A, 2, 10), "the reader followed the lost stream: not the new one's 3 and 4");
+            assertThrows(IllegalStateException.class, () -> producer.append(A, 5, frame("e5")),
+                    "the lost stream's producer never writes into the new one");
+            producer.end(A, EventLog.COMPLETED, RETENTION);
+            EventLog.Entries fresh = other.read(A, 0, 10);
+            assertEquals(List.of("new1", "new2", "new3", "new4"), texts(fresh));
+            assertNull(fresh.outcome(), "the lost stream's end did not end the new one");
+        }
+    }
+
+    @Test
+    void aStreamMissingEntriesIsMarkedLostAndItsReadersWoken() throws Exception {
+        RedisEventLog log = log();
+        RedisEventLog elsewhere = log();
+        log.create(A);
+        for (int seq = 1; seq <= 3; seq++) {
+            log.append(A, seq, frame("e" + seq));
+        }
+        Semaphore woken = new Semaphore(0);
+        try (EventLog.Watch watch = elsewhere.watch(A, woken::release)) {
+            woken.drainPermits();
+            redis.cli("XDEL", streamKey(A), "2-0"); // as an eviction or a trim would
+            assertNull(log.read(A, 2, 10), "even after the hole: the stream is not whole");
+            awaitCall(woken, "the readers elsewhere learn it");
+            assertNull(elsewhere.read(A, 0, 0), "gone for every reader, and for an attach");
+            assertEquals("1", redis.cli("HGET", metaKey(A), "lost"));
+            assertThrows(IllegalStateException.class, () -> log.append(A, 4, frame("e4")));
+        }
+        log.end(A, EventLog.FAILED, shortRetention());
+        pass(shortRetention());
+        assertEquals(List.of(), keys(), "a lost stream's keys expire with the retention too");
+    }
+
+    @Test
+    void aStreamWhoseLogKeyVanishedIsLost() throws Exception {
+        RedisEventLog log = log();
+        log.create(A);
+        log.append(A, 1, frame("e1"));
+        redis.cli("DEL", streamKey(A));
+        assertNull(log.read(A, 0, 0));
+        assertThrows(IllegalStateException.class, () -> log.append(A, 2, frame("e2")));
+    }
+
+    @Test
+    void aReaderAheadOfTheLogFindsItLost() throws Exception {
+        // Redis came back with an older state (a replica behind, the last second of an AOF):
+        // the reader has seen events the log no longer holds.
+        RedisEventLog log = log();
+        log.create(A);
+        log.append(A, 1, frame("e1"));
+        assertNull(log.read(A, 3, 10));
+        assertNull(log.read(A, 0, 10), "and it stays lost");
+    }
+
+    @Test
+    void aRestartOfRedisLosesTheStreamsOpenlyAndNewOnesWorkAfter() throws Exception {
+        RedisEventLog log = log();
+        log.create(A);
+        log.append(A, 1, frame("e1"));
+        Semaphore woken = new Semaphore(0);
+        try (EventLog.Watch watch = log.watch(A, woken::release)) {
+            woken.drainPermits();
+            redis.restart();
+            assertNull(once(() -> log.read(A, 1, 10)), "gone: no silent gap, no hang");
+            awaitCall(woken, "the watchers are woken once subscribed again");
+            assertThrows(IllegalStateException.class, () -> log.append(A, 2, frame("e2")));
+            assertTrue(once(() -> log.create(B)));
+            log.append(B, 1, frame("b1"));
+            assertEquals(List.of("b1"), texts(log.read(B, 0, 10)));
+        }
+    }
+
+    // ---- several servers ----
+
+    @Test
+    void aStreamWrittenByOneServerIsReadLiveByAnother() throws Exception {
+        RedisEventLog nodeA = log();
+        RedisEventLog nodeB = log();
+        nodeA.create(A);
+        nodeA.append(A, 1, frame("e1"));
+        Semaphore woken = new Semaphore(0);
+        try (EventLog.Watch watch = nodeB.watch(A, woken::release)) {
+            woken.drainPermits();
+            assertEquals(List.of("e1"), texts(nodeB.read(A, 0, 10)));
+            nodeA.append(A, 2, frame("e2"));
+            awaitCall(woken, "woken by the append on the other server");
+            assertEquals(List.of("e2"), texts(nodeB.read(A, 1, 10)));
+            nodeA.end(A, EventLog.COMPLETED, RETENTION);
+            awaitCall(woken, "woken by the end on the other server");
+            EventLog.Entries end = nodeB.read(A, 2, 10);
+            assertEquals(EventLog.COMPLETED, end.outcome());
+        }
+        assertNotNull(nodeB.read(A, 0, 10));
+        assertEquals("0", redis.cli("PUBSUB", "NUMSUB", prefix + "{" + A + "}:wake").lines().skip(1).findFirst().orElseThrow(),
+                "unsubscribed once the last watch closed");
+    }
+}
