@@ -24,10 +24,14 @@ import java.time.Duration;
  */
 public interface EventEmitter {
     /** Sends data as an event of the default type: a {@code String} as is, anything else as JSON. */
-    void send(Object data);
+    default void send(Object data) {
+        send(OutboundEvent.of(data));
+    }
 
     /** Sends data as an event of the given type. */
-    void send(String type, Object data);
+    default void send(String type, Object data) {
+        send(OutboundEvent.of(data).type(type));
+    }
 
     /** Sends an event with any of type, id and data. */
     void send(OutboundEvent event);

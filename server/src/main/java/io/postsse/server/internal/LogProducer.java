@@ -92,16 +92,6 @@ final class LogProducer implements EventEmitter {
     // ---- the emitter ----
 
     @Override
-    public void send(Object data) {
-        send(OutboundEvent.of(data));
-    }
-
-    @Override
-    public void send(String type, Object data) {
-        send(OutboundEvent.of(data).type(type));
-    }
-
-    @Override
     public void send(OutboundEvent event) {
         if (event.id() != null) {
             throw new IllegalArgumentException("A resumable stream numbers its events itself (<stream>:<seq>), "
@@ -109,7 +99,7 @@ final class LogProducer implements EventEmitter {
                     + event.id() + "\").");
         }
         Object data = event.data();
-        String text = data instanceof String ? (String) data : jsonMapper.toJsonString(data, data.getClass());
+        String text = SseStream.dataText(jsonMapper, data);
         String type = event.type();
         StreamCapacityException full;
         lock.lock();

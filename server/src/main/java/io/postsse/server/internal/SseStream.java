@@ -89,19 +89,9 @@ final class SseStream implements EventEmitter {
     // ---- the emitter ----
 
     @Override
-    public void send(Object data) {
-        send(OutboundEvent.of(data));
-    }
-
-    @Override
-    public void send(String type, Object data) {
-        send(OutboundEvent.of(data).type(type));
-    }
-
-    @Override
     public void send(OutboundEvent event) {
         Object data = event.data();
-        String text = data instanceof String ? (String) data : jsonMapper.toJsonString(data, data.getClass());
+        String text = dataText(jsonMapper, data);
         enqueue(EventEncoder.event(event.type(), event.id(), text), true);
     }
 
@@ -173,6 +163,11 @@ final class SseStream implements EventEmitter {
     @Override
     public String lastEventId() {
         return lastEventId;
+    }
+
+    /** An event's data as sent: a {@code String} as it is, anything else as JSON by the app's mapper. */
+    static String dataText(JsonMapper jsonMapper, Object data) {
+        return data instanceof String ? (String) data : jsonMapper.toJsonString(data, data.getClass());
     }
 
     private void enqueue(String frame, boolean isEvent) {
