@@ -10,7 +10,6 @@ import io.postsse.server.StreamCapacityException;
 import io.postsse.server.StreamClosedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
@@ -40,7 +39,7 @@ final class LogProducer implements EventEmitter {
     private final CountDownLatch created = new CountDownLatch(1);
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<Runnable> cancelCallbacks = new ArrayList<>();
+    private final CancelCallbacks cancelCallbacks = new CancelCallbacks();
     /** Events appended so far: the last event's seq. */
     private long seq;
     /** Bytes of events appended so far. */
@@ -204,17 +203,14 @@ final class LogProducer implements EventEmitter {
 
     @Override
     public void onCancel(Runnable callback) {
-        boolean runNow;
+        boolean kept;
         lock.lock();
         try {
-            runNow = cancelled;
-            if (!runNow) {
-                cancelCallbacks.add(callback);
-            }
+            kept = cancelCallbacks.add(callback);
         } finally {
             lock.unlock();
         }
-        if (runNow) {
+        if (!kept) {
             callback.run();
         }
     }
@@ -337,8 +333,7 @@ final class LogProducer implements EventEmitter {
                 return;
             }
             cancelled = true;
-            callbacks = new ArrayList<>(cancelCallbacks);
-            cancelCallbacks.clear();
+            callbacks = cancelCallbacks.take();
             if (producerThread != null && producerThread != Thread.currentThread()) {
                 producerThread.interrupt();
             }
@@ -347,13 +342,7 @@ final class LogProducer implements EventEmitter {
         } finally {
             lock.unlock();
         }
-        for (Runnable callback : callbacks) {
-            try {
-                callback.run();
-            } catch (RuntimeException e) {
-                LOG.warn("Stream {}: a cancel callback failed", streamId, e);
-            }
-        }
+        CancelCallbacks.run(callbacks, streamId);
     }
 
     /** A connection attached to the stream on this server: no grace count while one is. */

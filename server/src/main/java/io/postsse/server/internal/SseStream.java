@@ -61,7 +61,7 @@ final class SseStream implements EventEmitter {
     /** Signalled when the writer is done, and has broken the stream if it was cancelled. */
     private final Condition writerDone = lock.newCondition();
     private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
-    private final List<Runnable> cancelCallbacks = new ArrayList<>();
+    private final CancelCallbacks cancelCallbacks = new CancelCallbacks();
     private int bufferedBytes;
     private int eventCount;
     private boolean ending;
@@ -140,17 +140,14 @@ final class SseStream implements EventEmitter {
 
     @Override
     public void onCancel(Runnable callback) {
-        boolean runNow;
+        boolean kept;
         lock.lock();
         try {
-            runNow = cancelled != null;
-            if (!runNow) {
-                cancelCallbacks.add(callback);
-            }
+            kept = cancelCallbacks.add(callback);
         } finally {
             lock.unlock();
         }
-        if (runNow) {
+        if (!kept) {
             callback.run();
         }
     }
@@ -302,8 +299,7 @@ final class SseStream implements EventEmitter {
             cancelled = outcome;
             buffer.clear();
             bufferedBytes = 0;
-            callbacks = new ArrayList<>(cancelCallbacks);
-            cancelCallbacks.clear();
+            callbacks = cancelCallbacks.take();
             if (producerThread != null && producerThread != Thread.currentThread()) {
                 producerThread.interrupt();
             }
@@ -316,13 +312,7 @@ final class SseStream implements EventEmitter {
             // The writer may be blocked in a write the client will never read: break the connection.
             abortConnection.run();
         }
-        for (Runnable callback : callbacks) {
-            try {
-                callback.run();
-            } catch (RuntimeException e) {
-                LOG.warn("Stream {}: a cancel callback failed", streamId, e);
-            }
-        }
+        CancelCallbacks.run(callbacks, streamId);
     }
 
     boolean isStreaming() {
