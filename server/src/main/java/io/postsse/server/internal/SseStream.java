@@ -81,7 +81,7 @@ final class SseStream implements EventEmitter {
         this.jsonMapper = jsonMapper;
         this.maxBufferedBytes = maxBufferedBytes;
         this.sendTimeoutNanos = sendTimeout.toNanos();
-        this.heartbeatNanos = heartbeat == null || heartbeat.isZero() || heartbeat.isNegative() ? 0 : heartbeat.toNanos();
+        this.heartbeatNanos = heartbeatNanos(heartbeat);
         this.abortConnection = abortConnection;
         this.preventEnd = preventEnd;
     }
@@ -160,6 +160,11 @@ final class SseStream implements EventEmitter {
     @Override
     public String lastEventId() {
         return lastEventId;
+    }
+
+    /** The heartbeat's period in nanoseconds; 0, never, for a heartbeat null, zero or negative. */
+    static long heartbeatNanos(Duration heartbeat) {
+        return heartbeat == null || heartbeat.isZero() || heartbeat.isNegative() ? 0 : heartbeat.toNanos();
     }
 
     /** An event's data as sent: a {@code String} as it is, anything else as JSON by the app's mapper. */

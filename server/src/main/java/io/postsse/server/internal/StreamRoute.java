@@ -513,7 +513,7 @@ public final class StreamRoute<T> {
     private void attach(Context ctx, String streamId, long after, LogProducer producer, T request) throws IOException {
         LogProducer local = producer != null ? producer : resumable.running(streamId);
         LogAttachment attachment = new LogAttachment(streamId, after, resumable.log(),
-                nanosOrZero(settings.heartbeat()), () -> DisconnectWatcher.abort(ctx.req()),
+                SseStream.heartbeatNanos(settings.heartbeat()), () -> DisconnectWatcher.abort(ctx.req()),
                 () -> DisconnectWatcher.preventEnd(ctx.req()));
         // Attached before anything can fail, so that a failure leaves the producer to its grace period.
         if (local != null) {
@@ -582,9 +582,5 @@ public final class StreamRoute<T> {
             LOG.debug("Stream {}: an attachment ended ({}) after seq {}", attachment.streamId(), end.label,
                     attachment.position());
         }
-    }
-
-    private static long nanosOrZero(Duration duration) {
-        return duration == null || duration.isZero() || duration.isNegative() ? 0 : duration.toNanos();
     }
 }
