@@ -37,8 +37,13 @@ class ResumableRedisTest {
     }
 
     private static TestServer server(Scripted producer) {
+        return server(producer, Duration.ofSeconds(30));
+    }
+
+    private static TestServer server(Scripted producer, Duration resumeGrace) {
         return TestServer.start(sse -> {
             sse.redisUrl = redis.url();
+            sse.resumeGrace = resumeGrace;
             sse.post("/r", Object.class, producer).resumable();
         });
     }
@@ -125,6 +130,63 @@ class ResumableRedisTest {
             }
             assertEquals(events(1, 3) + end("cancelled"), post.readToEnd());
             assertTrue(producer.cancelled.await(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void stopThroughAnotherServerCancelsTheProducerWhereItRuns() throws Exception {
+        Scripted producer = new Scripted();
+        Scripted unused = new Scripted();
+        try (TestServer nodeA = server(producer); TestServer nodeB = server(unused);
+                RawHttp post = RawHttp.post(nodeA, "/r", "{}", "Postsse-Stream", ID)) {
+            post.readUntil(event(3, "three"));
+            try (RawHttp delete = RawHttp.send(nodeB, "DELETE", "/r", null, "Postsse-Stream", ID)) {
+                assertEquals(204, delete.status());
+            }
+            assertTrue(producer.cancelled.await(10, TimeUnit.SECONDS), "the producer on the other server is cancelled");
+            assertTrue(producer.interrupted.await(10, TimeUnit.SECONDS));
+            assertEquals(events(1, 3) + end("cancelled"), post.readToEnd());
+            try (RawHttp get = RawHttp.get(nodeB, "/r", "Last-Event-ID", ID + ":3")) {
+                assertEquals(end("cancelled"), get.readToEnd());
+            }
+            assertEquals(0, unused.runs.get());
+        }
+    }
+
+    @Test
+    void aReaderOnAnotherServerKeepsTheProducerPastItsGrace() throws Exception {
+        Duration grace = Duration.ofMillis(300);
+        Scripted producer = new Scripted();
+        try (TestServer nodeA = server(producer, grace); TestServer nodeB = server(new Scripted(), grace)) {
+            try (RawHttp post = RawHttp.post(nodeA, "/r", "{}", "Postsse-Stream", ID)) {
+                post.readUntil(event(3, "three"));
+            } // cut: no reader on the producer's server from now on
+            try (RawHttp get = RawHttp.get(nodeB, "/r", "Last-Event-ID", ID + ":3")) {
+                assertEquals(200, get.status());
+                // Several grace periods pass while the client reads through the other server.
+                assertFalse(producer.cancelled.await(grace.toMillis() * 5, TimeUnit.MILLISECONDS),
+                        "not cancelled while read through another server");
+                producer.gate.countDown();
+                assertEquals(events(4, 5) + end("completed"), get.readToEnd());
+            }
+        }
+    }
+
+    @Test
+    void aProducerReadOnlyThroughAnotherServerIsCancelledAfterTheGraceOnceItsReaderLeft() throws Exception {
+        Duration grace = Duration.ofMillis(300);
+        Scripted producer = new Scripted();
+        try (TestServer nodeA = server(producer, grace); TestServer nodeB = server(new Scripted(), grace)) {
+            try (RawHttp post = RawHttp.post(nodeA, "/r", "{}", "Postsse-Stream", ID)) {
+                post.readUntil(event(3, "three"));
+            }
+            try (RawHttp get = RawHttp.get(nodeB, "/r", "Last-Event-ID", ID + ":3")) {
+                assertEquals(200, get.status()); // attached: the head follows the attachment
+            }
+            long left = System.nanoTime();
+            assertTrue(producer.cancelled.await(10, TimeUnit.SECONDS), "cancelled once no one reads it anywhere");
+            long afterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - left);
+            assertTrue(afterMillis >= grace.toMillis() - 50, "not before the grace from the reader's leaving: " + afterMillis);
         }
     }
 
