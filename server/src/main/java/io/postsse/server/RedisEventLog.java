@@ -3,7 +3,9 @@ package io.postsse.server;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -296,6 +298,12 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
     private final ConcurrentHashMap<String, Watchers> watched = new ConcurrentHashMap<>();
     /** Subscribing and unsubscribing a channel, in order, under the lock of its stripe. */
     private final ReentrantLock[] subscriptionLocks = new ReentrantLock[64];
+    /** The ends of streams that Redis could not be told of when they ended: told at the next tick it can be. */
+    private final ConcurrentHashMap<String, PendingEnd> pendingEnds = new ConcurrentHashMap<>();
+
+    /** An end that is yet to reach Redis. */
+    private record PendingEnd(String epoch, String outcome, Duration retention) {
+    }
 
     /** The connections to Redis: commands, and pub/sub. */
     private record Connections(StatefulRedisConnection<String, byte[]> commands, RedisCommands<String, byte[]> redis,
@@ -345,6 +353,16 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             Thread thread = new Thread(runnable, "postsse-redis-lease");
             thread.setDaemon(true);
             return thread;
+        });
+        // Readers wait for wake-ups from a connection that is gone: wake them, so that they read, fail,
+        // and are cut (their clients retry) instead of waiting on a stream that may have been lost.
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                if (!closed && !watched.isEmpty()) {
+                    ticks.execute(() -> watched.values().forEach(Watchers::wake));
+                }
+            }
         });
         try {
             connections();
@@ -491,6 +509,13 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             }
             RedisCommands<String, byte[]> redis = redis();
             redis.set(leaseKey, EMPTY, SetArgs.Builder.px(PRODUCER_LEASE.toMillis()));
+            for (Map.Entry<String, PendingEnd> pending : pendingEnds.entrySet()) {
+                String streamId = pending.getKey();
+                PendingEnd end = pending.getValue();
+                runEnd(streamId, end.epoch(), end.outcome(), end.retention());
+                pendingEnds.remove(streamId, end);
+                LOG.info("Stream {}: its end ({}) reached Redis late", streamId, end.outcome());
+            }
             List<Watchers> remote = new ArrayList<>();
             for (Watchers watchers : watched.values()) {
                 if (!producing.containsKey(watchers.streamId)) {
@@ -615,9 +640,24 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
         }
     }
 
+    /**
+     * {@inheritDoc} An end that cannot reach Redis (out of reach, or too slow) is kept, and sent
+     * again each second until Redis takes it, so that the stream's readers are not left waiting.
+     */
     @Override
     public void end(String streamId, String outcome, Duration retention) {
         String epoch = producing.remove(streamId);
+        try {
+            runEnd(streamId, epoch, outcome, retention);
+        } catch (RedisException e) {
+            if (!closed) {
+                pendingEnds.put(streamId, new PendingEnd(epoch, outcome, retention));
+            }
+            throw e;
+        }
+    }
+
+    private void runEnd(String streamId, String epoch, String outcome, Duration retention) {
         END.run(redis(), ScriptOutputType.INTEGER, keys(streamId), epoch == null ? EMPTY : bytes(epoch), bytes(outcome),
                 bytes(retention.toMillis()), bytes(channel(streamId)));
     }

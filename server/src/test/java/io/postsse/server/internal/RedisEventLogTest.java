@@ -393,4 +393,46 @@ class RedisEventLogTest extends EventLogContract {
         log.append(A, 1, frame("e1"));
         assertEquals(List.of("e1"), texts(log.read(A, 0, 10)));
     }
+
+    @Test
+    void watchersAreWokenWhenRedisGoesAwaySoThatTheyDoNotWaitOnALostStream() throws Exception {
+        RedisEventLog log = log();
+        log.create(A, RETENTION);
+        Semaphore woken = new Semaphore(0);
+        try (EventLog.Watch watch = log.watch(A, woken::release)) {
+            woken.drainPermits();
+            redis.kill();
+            try {
+                awaitCall(woken, "woken by the disconnection");
+                assertThrows(RedisException.class, () -> log.read(A, 0, 10), "a read fails: the reader is cut");
+            } finally {
+                redis.restart();
+            }
+        }
+    }
+
+    @Test
+    void anEndThatCouldNotReachRedisReachesItOnceRedisIsBack() throws Exception {
+        RedisEventLog producer = log();
+        RedisEventLog reader = log();
+        producer.create(A, RETENTION);
+        producer.append(A, 1, frame("e1"));
+        redis.killKeepingData();
+        try {
+            assertThrows(RedisException.class, () -> producer.end(A, EventLog.COMPLETED, RETENTION));
+        } finally {
+            redis.restartWithData();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            EventLog.Entries entries = once(() -> reader.read(A, 1, 10));
+            assertNotNull(entries, "the stream outlived the restart");
+            if (EventLog.COMPLETED.equals(entries.outcome())) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, "the end reaches Redis once it is back");
+            Thread.sleep(50); // the end is sent again each second
+        }
+    }
+
 }
