@@ -34,8 +34,13 @@ final class RawHttp implements AutoCloseable {
     /** Sends a request: headers as name, value pairs; a body, when not null, as JSON. */
     static RawHttp send(TestServer server, String method, String path, String body, String... headers)
             throws IOException {
+        return send(server.app.port(), method, path, body, headers);
+    }
+
+    /** Sends a request to the server on that loopback port (another process's, say). */
+    static RawHttp send(int port, String method, String path, String body, String... headers) throws IOException {
         Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", server.app.port()));
+        socket.connect(new InetSocketAddress("127.0.0.1", port));
         StringBuilder request = new StringBuilder(method).append(' ').append(path)
                 .append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
         for (int i = 0; i < headers.length; i += 2) {

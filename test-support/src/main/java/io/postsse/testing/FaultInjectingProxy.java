@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,14 +16,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * can be repeated: each connection may be cut after a random number of response bytes (anywhere:
  * in the headers, inside a chunk, inside an event or a UTF-8 character), by a reset or by an
  * orderly close, and every response is passed on in tiny pieces. With {@link #stalls}, some
- * connections also stop passing bytes on for a while, at a random point, and then go on.
+ * connections also stop passing bytes on for a while, at a random point, and then go on. In front
+ * of several servers ({@link #balancing}) it is a round-robin balancer too.
  */
 public final class FaultInjectingProxy implements AutoCloseable {
     private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
     private static final byte[] HEAD_START = "HTTP/1.1 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final ServerSocket serverSocket;
-    private final int upstreamPort;
+    private final int[] upstreamPorts;
+    private final AtomicInteger[] upstreamConnections;
     private final Random seeds;
     private final double cutProbability;
     private final int maxCutOffset;
@@ -48,8 +51,30 @@ public final class FaultInjectingProxy implements AutoCloseable {
      */
     public FaultInjectingProxy(int upstreamPort, long seed, double cutProbability, int maxCutOffset, boolean cutHeads)
             throws IOException {
+        this(new int[] {upstreamPort}, seed, cutProbability, maxCutOffset, cutHeads);
+    }
+
+    /**
+     * A balancer in front of several servers: each connection goes to the next of them in turn
+     * (round robin), with the same faults as through one.
+     */
+    public static FaultInjectingProxy balancing(List<Integer> upstreamPorts, long seed, double cutProbability,
+            int maxCutOffset, boolean cutHeads) throws IOException {
+        return new FaultInjectingProxy(upstreamPorts.stream().mapToInt(Integer::intValue).toArray(), seed,
+                cutProbability, maxCutOffset, cutHeads);
+    }
+
+    private FaultInjectingProxy(int[] upstreamPorts, long seed, double cutProbability, int maxCutOffset,
+            boolean cutHeads) throws IOException {
+        if (upstreamPorts.length == 0) {
+            throw new IllegalArgumentException("no upstream");
+        }
         this.cutHeads = cutHeads;
-        this.upstreamPort = upstreamPort;
+        this.upstreamPorts = upstreamPorts.clone();
+        this.upstreamConnections = new AtomicInteger[upstreamPorts.length];
+        for (int i = 0; i < upstreamPorts.length; i++) {
+            upstreamConnections[i] = new AtomicInteger();
+        }
         this.seeds = new Random(seed);
         this.cutProbability = cutProbability;
         this.maxCutOffset = maxCutOffset;
@@ -79,6 +104,11 @@ public final class FaultInjectingProxy implements AutoCloseable {
         return connections.get();
     }
 
+    /** How many connections went to the upstream of that index (in the order given) so far. */
+    public int connections(int upstream) {
+        return upstreamConnections[upstream].get();
+    }
+
     /** How many connections were cut so far. */
     public int cuts() {
         return cuts.get();
@@ -104,15 +134,16 @@ public final class FaultInjectingProxy implements AutoCloseable {
             // One generator per connection, drawn in accept order from the seeded one (consecutive
             // seeds would give java.util.Random nearly the same first draws): the same connection
             // order meets the same faults.
-            connections.incrementAndGet();
+            int upstream = (connections.getAndIncrement()) % upstreamPorts.length;
+            upstreamConnections[upstream].incrementAndGet();
             Random random = new Random(seeds.nextLong());
-            Thread pair = new Thread(() -> relay(client, random), "fault-proxy-pair");
+            Thread pair = new Thread(() -> relay(client, upstreamPorts[upstream], random), "fault-proxy-pair");
             pair.setDaemon(true);
             pair.start();
         }
     }
 
-    private void relay(Socket client, Random random) {
+    private void relay(Socket client, int upstreamPort, Random random) {
         boolean cut = random.nextDouble() < cutProbability;
         long cutAfter = cut ? random.nextInt(maxCutOffset + 1) : Long.MAX_VALUE;
         boolean reset = random.nextBoolean();

@@ -1,0 +1,100 @@
+package io.postsse.server;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A child process of the test, such as a server of its own: its standard output is read line by
+ * line, its errors go to a file. Closing it kills it ({@code kill -9}).
+ */
+final class ChildProcess implements AutoCloseable {
+    private static final long WAIT_SECONDS = 20;
+
+    final Process process;
+    final Path errors;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> seen = new ArrayList<>();
+
+    ChildProcess(List<String> command, Path errors) throws IOException {
+        this.errors = errors;
+        this.process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }, "read " + command.get(0));
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** The command that runs the class's {@code main} in a JVM like this one, on the test's class path. */
+    static List<String> java(String mainClass, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xss512k", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The first line of output that matches, waiting for it at most 20 s. */
+    String awaitLine(Predicate<String> wanted, String what) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (line == null) {
+                throw new AssertionError("no " + what + " within " + WAIT_SECONDS + " s; output: " + seen
+                        + "; errors: " + Files.readString(errors));
+            }
+            seen.add(line);
+            if (wanted.test(line)) {
+                return line;
+            }
+        }
+    }
+
+    /** Waits for the {@code port N} line a test server prints once it listens, and returns N. */
+    int awaitPort() throws InterruptedException, IOException {
+        return Integer.parseInt(awaitLine(line -> line.startsWith("port "), "port from the server").substring(5).trim());
+    }
+
+    /** The exit code, waiting for it at most 20 s. */
+    int awaitExit() throws InterruptedException, IOException {
+        assertTrue(process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS),
+                "the process should exit; errors: " + Files.readString(errors));
+        return process.exitValue();
+    }
+
+    /** Kills the process at once, as {@code kill -9} does, and waits for it to be gone. */
+    void kill9() throws InterruptedException, IOException {
+        process.destroyForcibly();
+        awaitExit();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+}
