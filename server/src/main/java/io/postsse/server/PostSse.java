@@ -1,6 +1,7 @@
 package io.postsse.server;
 
 import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
 import io.postsse.server.internal.ClientScript;
 import io.postsse.server.internal.Http2;
 import io.postsse.server.internal.ProducerExecutors;
@@ -11,7 +12,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.function.Consumer;
 
 /**
@@ -71,8 +76,41 @@ public final class PostSse {
     public Set<String> allowedOrigins = new LinkedHashSet<>();
     /** Whether allowed origins may send credentials (cookies); an allowed origin is then echoed, never {@code *}. */
     public boolean allowCredentials;
-    /** On JDK 17, which has no virtual threads: how many platform threads run producers at most. */
+    /**
+     * On JDK 17, which has no virtual threads: how many platform threads run producers at most. A
+     * new stream past it is refused with {@code 503} and {@code Retry-After} before it starts,
+     * rather than queued.
+     */
     public int producerThreads = 200;
+    /**
+     * How many requests on stream routes this server takes at once — bodies being read, then
+     * streams (resumable ones: each attached connection). One past it is refused with {@code 503}
+     * problem JSON and {@code Retry-After: 1}, before any stream byte.
+     */
+    public int maxStreams = 10_000;
+    /**
+     * How many of those one client may have at once (a client being named by {@link #clientKey}).
+     * One past it is refused with {@code 429} problem JSON and {@code Retry-After: 1}.
+     */
+    public int maxStreamsPerClient = 256;
+    /**
+     * What names the client of a request, for {@link #maxStreamsPerClient}: by default its remote
+     * address. Behind a proxy, or to count per user, name it from the request (a trusted
+     * forwarding header, the authenticated principal). Never null.
+     */
+    public Function<Context, String> clientKey = ctx -> ctx.req().getRemoteAddr();
+    /**
+     * How long a request body may take to arrive in whole, from the request's head: past it the
+     * request is refused with {@code 408} and its connection closed. Bodies are read as their bytes
+     * arrive, without holding a thread, so a slow sender costs only its bytes.
+     */
+    public Duration bodyTimeout = Duration.ofSeconds(10);
+    /**
+     * The bytes of all request bodies being read at once, at most: a request whose body would go
+     * past it is refused with {@code 503} and {@code Retry-After: 1}, so that many large bodies
+     * sent slowly cannot fill the memory.
+     */
+    public long maxBodyBytesInFlight = 64L << 20;
     /**
      * Whether the app also speaks HTTP/2 without TLS (h2c) on its plain connectors, beside HTTP/1.1
      * on the same port, to clients that know it in advance (prior knowledge): many streams then
@@ -193,9 +231,15 @@ public final class PostSse {
             ClientScript.register(config);
         }
         ExecutorService producers = ProducerExecutors.create(producerThreads);
-        StreamRoute.Settings settings = new StreamRoute.Settings(heartbeat, maxBodyBytes, maxBufferedBytes,
+        // Without virtual threads, each stream's writer gets a platform thread of its own, outside
+        // the server's request threads, which a request then holds only while its handling runs.
+        boolean virtual = ProducerExecutors.virtualThreads();
+        ExecutorService writers = virtual ? producers : ProducerExecutors.platformWriters();
+        ScheduledExecutorService timers = ProducerExecutors.timers();
+        StreamRoute.Settings settings = StreamRoute.Settings.of(heartbeat, maxBodyBytes, maxBufferedBytes,
                 sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,
-                ProducerExecutors.virtualThreads() ? producers : null);
+                virtual ? null : new Semaphore(producerThreads), writers, maxStreams, maxStreamsPerClient,
+                Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers);
         ResumableStreams resumable = null;
         RedisEventLog ownLog = null;
         for (int i = 0; i < routes.size(); i++) {
@@ -230,6 +274,8 @@ public final class PostSse {
         });
         config.events.serverStopped(() -> {
             producers.shutdownNow();
+            writers.shutdownNow();
+            timers.shutdownNow();
             if (resumableStreams != null) {
                 resumableStreams.close();
             }

@@ -4,6 +4,9 @@ import java.lang.reflect.Method;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Where producers run: a virtual thread each on JDK 21+, where each stream's writer gets one too,
- * else a bounded pool of platform threads.
+ * else a bounded pool of platform threads; and where writers and timers run.
  */
 public final class ProducerExecutors {
     /** Makes named virtual threads on JDK 21+; null on 17. */
@@ -43,6 +46,30 @@ public final class ProducerExecutors {
                 });
         pool.allowCoreThreadTimeOut(true);
         return pool;
+    }
+
+    /**
+     * Where streams' writers run without virtual threads: a platform thread each, made as needed,
+     * with a small stack (a writer's calls are shallow), kept 30 s once idle.
+     */
+    public static ExecutorService platformWriters() {
+        AtomicInteger count = new AtomicInteger();
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
+            Thread thread = new Thread(null, runnable, "postsse-writer-" + count.incrementAndGet(), 256 * 1024);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** One daemon thread for the deadlines of an install's request bodies. */
+    public static ScheduledExecutorService timers() {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "postsse-timers");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
     }
 
     /**

@@ -20,10 +20,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.slf4j.Logger;
@@ -42,16 +47,27 @@ public final class StreamRoute<T> {
 
     /**
      * Settings shared by all routes of one install. {@code writers} runs each stream's writer on a
-     * thread of its own, so that the request's thread, with its deep stack and thread-locals, is
-     * let go while the stream lasts; null: the writer runs on the request's thread.
+     * thread of its own, so that the server's request threads are let go while streams last;
+     * {@code producerSlots} bounds the producers that may run at once (null: no bound but the
+     * admission's); {@code timers} runs the deadlines of request bodies.
      */
     public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
-            Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, ExecutorService writers,
+            Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
+            ExecutorService writers, Admission admission, Function<Context, String> clientKey,
+            BodyReader.Budget bodyBudget, Duration bodyTimeout, ScheduledExecutorService timers,
             Set<SseStream> activeStreams) {
-        public Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
-                Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, ExecutorService writers) {
-            this(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials, producers,
-                    writers, ConcurrentHashMap.newKeySet());
+        /** The settings, with the limits on requests under way and on the bodies being read. */
+        public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
+                Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
+                ExecutorService writers, int maxStreams, int maxStreamsPerClient, Function<Context, String> clientKey,
+                long maxBodyBytesInFlight, Duration bodyTimeout, ScheduledExecutorService timers) {
+            if (bodyTimeout == null || bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+                throw new IllegalArgumentException("bodyTimeout must be positive, not " + bodyTimeout);
+            }
+            return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials,
+                    producers, producerSlots, writers, new Admission(maxStreams, maxStreamsPerClient),
+                    clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers,
+                    ConcurrentHashMap.newKeySet());
         }
     }
 
@@ -108,28 +124,86 @@ public final class StreamRoute<T> {
     }
 
     /** Handles one POST. */
-    public void handle(Context ctx) throws IOException {
+    public void handle(Context ctx) {
         if (!checkOrigin(ctx)) {
             return;
         }
-        if (resumable != null) {
+        respondLater(ctx, () -> resumable != null ? handleResumablePost(ctx) : handlePlainPost(ctx));
+    }
+
+    private CompletableFuture<Void> handlePlainPost(Context ctx) throws IOException {
+        return readBody(ctx).thenCompose(body -> {
+            T request = bind(ctx, body);
+            takeProducerSlot();
             try {
-                handleResumablePost(ctx);
-            } catch (ResumableStreams.LogUnavailable e) {
-                logUnavailable(ctx, e);
+                return stream(ctx, request);
+            } catch (RuntimeException e) {
+                releaseProducerSlot();
+                throw e;
             }
+        });
+    }
+
+    /**
+     * Admits the request, then handles it in asynchronous mode: no thread waits for its body, and
+     * its stream's writer runs on a thread of the writers. Whatever the handling throws, before the
+     * stream's head, is answered as a problem; the admission ends with the response.
+     */
+    private void respondLater(Context ctx, Callable<CompletableFuture<?>> handling) {
+        Admission.Ticket ticket;
+        try {
+            ticket = settings.admission().admit(settings.clientKey().apply(ctx));
+        } catch (Refusal refusal) {
+            refusal.respond(ctx);
             return;
         }
-        T request = readRequest(ctx);
-        if (request == null) {
-            return;
+        ctx.future(() -> {
+            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+            CompletableFuture<?> done;
+            try {
+                done = handling.call();
+            } catch (Throwable failure) {
+                done = CompletableFuture.failedFuture(failure);
+            }
+            return done.handle((ignored, failure) -> {
+                ticket.release();
+                if (failure != null) {
+                    answerFailure(ctx, failure);
+                }
+                return null;
+            });
+        });
+    }
+
+    private void answerFailure(Context ctx, Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
         }
-        String invalid = definition.validator().check(request);
-        if (invalid != null) {
-            Problems.respond(ctx, 400, invalid);
-            return;
+        if (ctx.res().isCommitted()) {
+            LOG.warn("{} {}: failed after the response started", ctx.method(), ctx.path(), cause);
+        } else if (cause instanceof Refusal) {
+            ((Refusal) cause).respond(ctx);
+        } else if (cause instanceof ResumableStreams.LogUnavailable) {
+            logUnavailable(ctx, (ResumableStreams.LogUnavailable) cause);
+        } else {
+            LOG.warn("{} {}: the stream could not start", ctx.method(), ctx.path(), cause);
+            Problems.respond(ctx, 500, "The server failed to start the stream.");
         }
-        stream(ctx, request);
+    }
+
+    /** Takes a producer's place, or refuses the request: as many producers run as may. */
+    private void takeProducerSlot() {
+        Semaphore slots = settings.producerSlots();
+        if (slots != null && !slots.tryAcquire()) {
+            throw Refusal.busy(503, "The server runs as many streams' producers as it may; try again shortly.");
+        }
+    }
+
+    private void releaseProducerSlot() {
+        if (settings.producerSlots() != null) {
+            settings.producerSlots().release();
+        }
     }
 
     /** False after answering 403 to a cross-origin request from an origin not allowed; adds the CORS headers. */
@@ -160,44 +234,36 @@ public final class StreamRoute<T> {
         return origin.equalsIgnoreCase(ctx.scheme() + "://" + ctx.host());
     }
 
-    /** The bound body, or null after answering the problem with it. */
-    private T readRequest(Context ctx) throws IOException {
+    /** Reads the body without a thread waiting for it: a JSON body, within the limits. */
+    private CompletableFuture<byte[]> readBody(Context ctx) throws IOException {
         String contentType = ctx.req().getContentType();
         if (!isJson(contentType)) {
-            Problems.respond(ctx, 415, "Send the request body as JSON, with Content-Type: application/json"
-                    + (contentType == null ? "." : " (not " + contentType + ")."));
-            return null;
+            throw new Refusal(415, "Send the request body as JSON, with Content-Type: application/json"
+                    + (contentType == null ? "." : " (not " + contentType + ")."), 0, true);
         }
-        long limit = settings.maxBodyBytes();
-        long declaredLength = ctx.req().getContentLengthLong();
-        if (declaredLength > limit) {
-            Problems.respond(ctx, 413, tooLarge(limit));
-            return null;
-        }
-        byte[] body = readAtMost(ctx.req().getInputStream(), limit);
-        if (body == null) {
-            Problems.respond(ctx, 413, tooLarge(limit));
-            return null;
-        }
+        return BodyReader.read(ctx.req(), settings.maxBodyBytes(), settings.bodyBudget(), settings.bodyTimeout(),
+                settings.timers());
+    }
+
+    /** The body bound to the route's type and passed by its validator; else throws the problem. */
+    private T bind(Context ctx, byte[] body) {
         if (body.length == 0) {
-            Problems.respond(ctx, 400, "The request body is empty: send a JSON object.");
-            return null;
+            throw new Refusal(400, "The request body is empty: send a JSON object.", 0, false);
         }
         T request;
         try {
             request = ctx.jsonMapper().fromJsonString(new String(body, StandardCharsets.UTF_8), definition.bodyType());
         } catch (Exception e) { // Jackson's checked exceptions arrive unwrapped through Kotlin
-            Problems.respond(ctx, 400, describeBindingFailure(e));
-            return null;
+            throw new Refusal(400, describeBindingFailure(e), 0, false);
         }
         if (request == null) {
-            Problems.respond(ctx, 400, "The request body is empty: send a JSON object.");
+            throw new Refusal(400, "The request body is empty: send a JSON object.", 0, false);
+        }
+        String invalid = definition.validator().check(request);
+        if (invalid != null) {
+            throw new Refusal(400, invalid, 0, false);
         }
         return request;
-    }
-
-    private static String tooLarge(long limit) {
-        return "The request body is larger than the limit of " + limit + " bytes.";
     }
 
     private static boolean isJson(String contentType) {
@@ -206,12 +272,6 @@ public final class StreamRoute<T> {
         }
         String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         return mediaType.equals("application/json") || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
-    }
-
-    /** Reads the body, or returns null as soon as it proves longer than the limit. */
-    private static byte[] readAtMost(InputStream in, long limit) throws IOException {
-        byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-        return body.length > limit ? null : body;
     }
 
     /** A message for the client that names what is wrong without naming server classes. */
@@ -252,7 +312,8 @@ public final class StreamRoute<T> {
         return path.length() == 0 ? "" : "\"" + path + "\"";
     }
 
-    private void stream(Context ctx, T request) throws IOException {
+    /** Streams the producer's events to this request; the future completes when the stream has ended. */
+    private CompletableFuture<Void> stream(Context ctx, T request) {
         String lastEventId = ctx.header("Last-Event-ID");
         HttpServletResponse response = ctx.res();
         String streamId = UUID.randomUUID().toString();
@@ -260,28 +321,42 @@ public final class StreamRoute<T> {
                 settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
                 () -> DisconnectWatcher.abort(ctx.req()), () -> DisconnectWatcher.preventEnd(ctx.req()));
         startStreamResponse(ctx);
-        // Straight to the servlet stream: Javalin's own output stream may compress.
-        OutputStream out = response.getOutputStream();
         long started = System.nanoTime();
         LOG.info("Stream {} started: POST {}", streamId, ctx.path());
         settings.activeStreams().add(stream);
+        OutputStream out;
         try {
+            // Straight to the servlet stream: Javalin's own output stream may compress.
+            out = response.getOutputStream();
             out.flush(); // commit the headers now, so the client knows the stream is open
         } catch (IOException e) {
+            releaseProducerSlot();
             stream.clientGone();
             end(stream, SseStream.Outcome.CANCELLED, started);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
-        try {
-            settings.producers().execute(() -> stream.runProducer(definition.producer(), request));
-        } catch (RejectedExecutionException e) {
-            stream.cancel(SseStream.Outcome.FAILED);
-        }
-        runWriter(ctx, () -> write(stream, out, started), () -> {
+        runProducer(() -> stream.runProducer(definition.producer(), request), () -> stream.cancel(SseStream.Outcome.FAILED));
+        return runWriter(ctx, () -> write(stream, out, started), () -> {
             stream.cancel(SseStream.Outcome.CANCELLED);
             end(stream, SseStream.Outcome.CANCELLED, started);
         });
+    }
+
+    /** Runs a producer that holds a producer's place, which it gives back when it returns; {@code notRun} if it cannot run. */
+    private void runProducer(Runnable producer, Runnable notRun) {
+        try {
+            settings.producers().execute(() -> {
+                try {
+                    producer.run();
+                } finally {
+                    releaseProducerSlot();
+                }
+            });
+        } catch (RejectedExecutionException e) { // the server is stopping
+            releaseProducerSlot();
+            notRun.run();
+        }
     }
 
     /** Sets the status and headers of a stream's response. */
@@ -302,26 +377,18 @@ public final class StreamRoute<T> {
     }
 
     /**
-     * Runs a stream's writer: on a writer thread when there are writers, letting the request's
-     * thread go while the stream lasts, else on the request's thread. When the writers refuse it
-     * (the server is stopping), the response is broken and {@code refused} runs instead.
+     * Runs a stream's writer on a writer thread, the request's thread being let go while the stream
+     * lasts; the future completes when the writer is done. When the writers refuse it (the server
+     * is stopping), the response is broken and {@code refused} runs instead.
      */
-    private void runWriter(Context ctx, Runnable writer, Runnable refused) {
-        ExecutorService writers = settings.writers();
-        if (writers == null) {
-            writer.run();
-            return;
+    private CompletableFuture<Void> runWriter(Context ctx, Runnable writer, Runnable refused) {
+        try {
+            return CompletableFuture.runAsync(writer, settings.writers());
+        } catch (RejectedExecutionException e) {
+            DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
+            refused.run();
+            return CompletableFuture.completedFuture(null);
         }
-        ctx.future(() -> {
-            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
-            try {
-                return CompletableFuture.runAsync(writer, writers);
-            } catch (RejectedExecutionException e) {
-                DisconnectWatcher.preventEnd(ctx.req()); // a break for the client, not an end
-                refused.run();
-                return CompletableFuture.completedFuture(null);
-            }
-        });
     }
 
     /** Runs the stream's writer until the stream ends. */
@@ -369,57 +436,49 @@ public final class StreamRoute<T> {
     }
 
     /** A POST to a resumable route: attaches when it names a held stream, else starts one. */
-    private void handleResumablePost(Context ctx) throws IOException {
+    private CompletableFuture<Void> handleResumablePost(Context ctx) throws IOException {
         String lastEventId = lastEventId(ctx);
         if (lastEventId != null) {
-            attachFrom(ctx, lastEventId); // the body is not read
-            return;
+            return attachFrom(ctx, lastEventId); // the body is not read
         }
         String proposed = ctx.header(StreamLifecycle.STREAM_HEADER);
         if (proposed != null && !ResumableStreams.isValidId(proposed)) {
-            Problems.respond(ctx, 400, "The " + StreamLifecycle.STREAM_HEADER
-                    + " header must be 22 to 64 characters of A-Z, a-z, 0-9, _ and -.");
-            return;
+            throw new Refusal(400, "The " + StreamLifecycle.STREAM_HEADER
+                    + " header must be 22 to 64 characters of A-Z, a-z, 0-9, _ and -.", 0, true);
         }
-        if (refuseWhileStopping(ctx)) {
-            return;
-        }
+        refuseWhileStopping();
         if (proposed != null && resumable.holds(proposed)) {
             // Sent again after a cut the client never saw the answer to: attach from the start.
-            attach(ctx, proposed, 0, null, null);
-            return;
+            return attach(ctx, proposed, 0, null, null);
         }
-        T request = readRequest(ctx);
-        if (request == null) {
-            return;
-        }
-        String invalid = definition.validator().check(request);
-        if (invalid != null) {
-            Problems.respond(ctx, 400, invalid);
-            return;
-        }
-        String streamId = proposed != null ? proposed : ResumableStreams.newId();
-        LogProducer producer;
-        try {
-            producer = resumable.start(streamId, ctx.path(), ctx.jsonMapper());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            Problems.respond(ctx, 503, "The server is stopping.");
-            return;
-        }
-        if (producer == null) {
-            if (resumable.holds(streamId)) {
-                attach(ctx, streamId, 0, null, null);
-            } else {
-                Problems.respond(ctx, 410, "The stream " + streamId + " was stopped before it started.");
+        return readBody(ctx).thenCompose(body -> {
+            T request = bind(ctx, body);
+            String streamId = proposed != null ? proposed : ResumableStreams.newId();
+            takeProducerSlot();
+            LogProducer producer;
+            try {
+                producer = resumable.start(streamId, ctx.path(), ctx.jsonMapper());
+            } catch (InterruptedException e) {
+                releaseProducerSlot();
+                Thread.currentThread().interrupt();
+                throw Refusal.busy(503, "The server is stopping.");
+            } catch (RuntimeException e) {
+                releaseProducerSlot();
+                throw e;
             }
-            return;
-        }
-        attach(ctx, streamId, 0, producer, request);
+            if (producer == null) {
+                releaseProducerSlot();
+                if (resumable.holds(streamId)) {
+                    return attach(ctx, streamId, 0, null, null);
+                }
+                throw new Refusal(410, "The stream " + streamId + " was stopped before it started.", 0, false);
+            }
+            return attach(ctx, streamId, 0, producer, request);
+        });
     }
 
     /** Handles a GET of a resumable route: an attach. */
-    public void handleGet(Context ctx) throws IOException {
+    public void handleGet(Context ctx) {
         if (!checkOrigin(ctx)) {
             return;
         }
@@ -429,11 +488,7 @@ public final class StreamRoute<T> {
                     + "to attach to a resumable stream; start one with a POST.");
             return;
         }
-        try {
-            attachFrom(ctx, lastEventId);
-        } catch (ResumableStreams.LogUnavailable e) {
-            logUnavailable(ctx, e);
-        }
+        respondLater(ctx, () -> attachFrom(ctx, lastEventId));
     }
 
     /**
@@ -474,31 +529,25 @@ public final class StreamRoute<T> {
         ctx.status(204);
     }
 
-    private boolean refuseWhileStopping(Context ctx) {
+    private void refuseWhileStopping() {
         if (resumable.isStopping()) {
-            Problems.respond(ctx, 503, "The server is stopping.");
-            return true;
+            throw new Refusal(503, "The server is stopping.", 0, false);
         }
-        return false;
     }
 
     /** Attaches to the stream a {@code Last-Event-ID} names, or answers 410 before any stream byte. */
-    private void attachFrom(Context ctx, String lastEventId) throws IOException {
+    private CompletableFuture<Void> attachFrom(Context ctx, String lastEventId) {
         ResumableStreams.ResumePoint point = ResumableStreams.parseResumePoint(lastEventId);
         if (point == null) {
-            Problems.respond(ctx, 410, "The Last-Event-ID \"" + abbreviate(lastEventId)
-                    + "\" names no resumable stream: it should be <stream>:<seq>.");
-            return;
+            throw new Refusal(410, "The Last-Event-ID \"" + abbreviate(lastEventId)
+                    + "\" names no resumable stream: it should be <stream>:<seq>.", 0, true);
         }
-        if (refuseWhileStopping(ctx)) {
-            return;
-        }
+        refuseWhileStopping();
         if (!resumable.holds(point.streamId())) {
-            Problems.respond(ctx, 410, "The stream " + point.streamId()
-                    + " is not held by the server: it never started, or it ended too long ago.");
-            return;
+            throw new Refusal(410, "The stream " + point.streamId()
+                    + " is not held by the server: it never started, or it ended too long ago.", 0, true);
         }
-        attach(ctx, point.streamId(), point.seq(), null, null);
+        return attach(ctx, point.streamId(), point.seq(), null, null);
     }
 
     private static String abbreviate(String text) {
@@ -510,7 +559,7 @@ public final class StreamRoute<T> {
      * Streams the log of a held stream after {@code after} to this request, until its end marker.
      * With {@code producer}, this request started the stream: its producer runs too, on the request.
      */
-    private void attach(Context ctx, String streamId, long after, LogProducer producer, T request) throws IOException {
+    private CompletableFuture<Void> attach(Context ctx, String streamId, long after, LogProducer producer, T request) {
         LogProducer local = producer != null ? producer : resumable.running(streamId);
         LogAttachment attachment = new LogAttachment(streamId, after, resumable.log(),
                 SseStream.heartbeatNanos(settings.heartbeat()), () -> DisconnectWatcher.abort(ctx.req()),
@@ -541,17 +590,18 @@ public final class StreamRoute<T> {
             response.setContentType(null);
             response.setHeader(StreamLifecycle.STREAM_HEADER, streamId);
             startStreamResponse(ctx);
-            OutputStream out = response.getOutputStream();
-            SseStream.FrameWriter frames = frameWriter(out);
+            SseStream.FrameWriter frames;
             try {
+                OutputStream out = response.getOutputStream();
+                frames = frameWriter(out);
                 attachment.write(nothing -> out.flush(), null); // commit the headers now, so the client knows the stream is open
             } catch (IOException e) {
                 attachment.clientGone();
-                return;
+                return CompletableFuture.completedFuture(null);
             }
             DisconnectWatcher.watch(ctx.req(), attachment::isStreaming, attachment::clientGone);
             handedOver = true;
-            runWriter(ctx, () -> writeAttached(attachment, frames, detach), () -> {
+            return runWriter(ctx, () -> writeAttached(attachment, frames, detach), () -> {
                 attachment.breakOff(LogAttachment.End.SERVER_STOPPING);
                 detach.run();
             });
@@ -563,13 +613,8 @@ public final class StreamRoute<T> {
     }
 
     private void startProducer(LogProducer producer, T request) {
-        if (producer == null) {
-            return;
-        }
-        try {
-            settings.producers().execute(() -> producer.runProducer(definition.producer(), request));
-        } catch (RejectedExecutionException e) {
-            producer.notRun();
+        if (producer != null) {
+            runProducer(() -> producer.runProducer(definition.producer(), request), producer::notRun);
         }
     }
 
