@@ -25,6 +25,10 @@ public final class LoadServer {
             PostSse.install(config, sse -> {
                 sse.heartbeat = Duration.ofSeconds(15);
                 sse.http2 = true; // h2c beside HTTP/1.1 on the same port
+                // The load comes from one client, loopback: lift the limits meant for the internet.
+                sse.maxStreams = 1_000_000;
+                sse.maxStreamsPerClient = 1_000_000;
+                sse.producerThreads = 100_000; // JDK 17: one platform thread per producer at this load
                 sse.post("/stream", StreamRequest.class, (request, events) -> {
                     String padding = "x".repeat(Math.max(0, request.size()));
                     for (int i = 0; i < request.count(); i++) {
