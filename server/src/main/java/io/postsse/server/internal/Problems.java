@@ -32,6 +32,12 @@ final class Problems {
         return mapper.toJsonString(problem, Map.class);
     }
 
+    /** The text, with control characters replaced and cut to 64 characters: safe to quote in a problem. */
+    static String printable(String text) {
+        String printable = String.valueOf(text).replaceAll("\\p{Cntrl}", "?");
+        return printable.length() <= 64 ? printable : printable.substring(0, 64) + "…";
+    }
+
     static String reasonPhrase(int status) {
         switch (status) {
             case 400:
@@ -44,6 +50,12 @@ final class Problems {
                 return "Gone";
             case 415:
                 return "Unsupported Media Type";
+            case 405:
+                return "Method Not Allowed";
+            case 408:
+                return "Request Timeout";
+            case 429:
+                return "Too Many Requests";
             case 503:
                 return "Service Unavailable";
             default:

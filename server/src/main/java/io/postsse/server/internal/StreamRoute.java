@@ -106,8 +106,26 @@ public final class StreamRoute<T> {
         }
     }
 
+    /**
+     * False after answering 405 to a request whose method is not the one it was routed by:
+     * Javalin routes by {@code X-HTTP-Method-Override} too, which stream routes do not follow, so
+     * that a GET (a link, an image) never starts a stream nor stops one.
+     */
+    private boolean isMethod(Context ctx, String method) {
+        if (method.equals(ctx.req().getMethod())) {
+            return true;
+        }
+        ctx.header("Allow", resumable != null ? "POST, GET, DELETE, OPTIONS" : "POST, OPTIONS");
+        Problems.respond(ctx, 405, "This route does not take " + Problems.printable(ctx.req().getMethod())
+                + " as " + method + ": X-HTTP-Method-Override is not followed.");
+        return false;
+    }
+
     /** Answers a CORS preflight for the route. */
     public void preflight(Context ctx) {
+        if (!isMethod(ctx, "OPTIONS")) {
+            return;
+        }
         String origin = ctx.header("Origin");
         if (origin == null || !settings.allowedOrigins().contains(origin)) {
             Problems.respond(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
@@ -125,7 +143,7 @@ public final class StreamRoute<T> {
 
     /** Handles one POST. */
     public void handle(Context ctx) {
-        if (!checkOrigin(ctx)) {
+        if (!isMethod(ctx, "POST") || !checkOrigin(ctx)) {
             return;
         }
         respondLater(ctx, () -> resumable != null ? handleResumablePost(ctx) : handlePlainPost(ctx));
@@ -479,7 +497,7 @@ public final class StreamRoute<T> {
 
     /** Handles a GET of a resumable route: an attach. */
     public void handleGet(Context ctx) {
-        if (!checkOrigin(ctx)) {
+        if (!isMethod(ctx, "GET") || !checkOrigin(ctx)) {
             return;
         }
         String lastEventId = lastEventId(ctx);
@@ -503,7 +521,7 @@ public final class StreamRoute<T> {
 
     /** Handles a DELETE of a resumable route: stops the stream it names; 204 whether or not it is held. */
     public void handleDelete(Context ctx) {
-        if (!checkOrigin(ctx)) {
+        if (!isMethod(ctx, "DELETE") || !checkOrigin(ctx)) {
             return;
         }
         String streamId = ctx.header(StreamLifecycle.STREAM_HEADER);
