@@ -112,6 +112,12 @@ public final class PostSse {
      */
     public long maxBodyBytesInFlight = 64L << 20;
     /**
+     * How long a stream may last at most: past it the producer is stopped as by a cancellation, and
+     * the stream ends with an {@code error} event saying so (a resumable one, {@code failed}). Null:
+     * no limit.
+     */
+    public Duration maxStreamDuration = Duration.ofHours(1);
+    /**
      * Whether the app also speaks HTTP/2 without TLS (h2c) on its plain connectors, beside HTTP/1.1
      * on the same port, to clients that know it in advance (prior knowledge): many streams then
      * share one connection. A client's reset or a lost connection cancels its streams alone.
@@ -239,7 +245,8 @@ public final class PostSse {
         StreamRoute.Settings settings = StreamRoute.Settings.of(heartbeat, maxBodyBytes, maxBufferedBytes,
                 sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,
                 virtual ? null : new Semaphore(producerThreads), writers, maxStreams, maxStreamsPerClient,
-                Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers);
+                Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers,
+                maxStreamDuration);
         ResumableStreams resumable = null;
         RedisEventLog ownLog = null;
         for (int i = 0; i < routes.size(); i++) {

@@ -34,6 +34,7 @@ class HostileClientsTest {
     private Javalin app;
     private final List<Socket> sockets = new ArrayList<>();
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch cancelled = new CountDownLatch(1);
 
     @AfterEach
     void stop() throws IOException {
@@ -55,9 +56,15 @@ class HostileClientsTest {
                 sse.heartbeat = null;
                 settings.accept(sse);
                 sse.post("/stream", Object.class, (request, events) -> {
+                    events.onCancel(cancelled::countDown);
                     events.send("first");
                     release.await();
                 });
+                sse.post("/resumable", Object.class, (request, events) -> {
+                    events.onCancel(cancelled::countDown);
+                    events.send("first");
+                    release.await();
+                }).resumable();
             });
         }).start("127.0.0.1", 0);
     }
@@ -279,5 +286,27 @@ class HostileClientsTest {
         assertTrue(answer.startsWith("HTTP/1.1 405"), answer);
         assertTrue(answer.contains("application/problem+json") && answer.contains("Allow: POST"), answer);
         assertTrue(!answer.contains("data: first"), "no stream");
+    }
+
+    @Test
+    void aStreamPastItsTimeLimitEndsWithAnErrorAndItsProducerIsStopped() throws Exception {
+        start(sse -> sse.maxStreamDuration = Duration.ofMillis(300));
+        String body = readAll(post(OTHER, "{}"));
+        assertTrue(body.contains("data: first"), body);
+        assertTrue(body.contains("event: error\ndata: {") && body.contains("time limit"), body);
+        assertTrue(body.endsWith("0\r\n\r\n"), "a normal end, with the last chunk: " + body);
+        assertTrue(cancelled.await(10, TimeUnit.SECONDS), "the producer's cancel callbacks ran");
+    }
+
+    @Test
+    void aResumableStreamPastItsTimeLimitEndsFailedWithAnError() throws Exception {
+        start(sse -> sse.maxStreamDuration = Duration.ofMillis(300));
+        Socket socket = connect(OTHER);
+        send(socket, "POST /resumable HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        String body = readUntil(socket, "data: failed");
+        assertTrue(body.contains("event: error\nid: ") && body.contains("time limit"), body);
+        assertTrue(body.contains("event: postsse.end\ndata: failed"), body);
+        assertTrue(cancelled.await(10, TimeUnit.SECONDS), "the producer's cancel callbacks ran");
     }
 }

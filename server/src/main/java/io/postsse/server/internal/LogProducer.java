@@ -56,6 +56,8 @@ final class LogProducer implements EventEmitter {
     /** Connections attached to the stream on this server. */
     private int attached;
     private ScheduledFuture<?> graceTimer;
+    /** The stream's time limit, cancelled when it ends before it. */
+    private ScheduledFuture<?> timeLimit;
     /** Counts the grace timers set, so that one overtaken by an attach and a detach does nothing. */
     private long graceRound;
     private long startedNanos;
@@ -328,6 +330,10 @@ final class LogProducer implements EventEmitter {
             graceTimer.cancel(false);
             graceTimer = null;
         }
+        if (timeLimit != null) {
+            timeLimit.cancel(false);
+            timeLimit = null;
+        }
         owner.ended(this);
         LOG.info("Stream {} {} after {} ms, {} events", streamId, how,
                 startedNanos == 0 ? 0 : (System.nanoTime() - startedNanos) / 1_000_000, seq);
@@ -353,6 +359,44 @@ final class LogProducer implements EventEmitter {
             }
             LOG.debug("Stream {}: cancelled, {}", streamId, why);
             finish(EventLog.CANCELLED, null);
+        } finally {
+            lock.unlock();
+        }
+        CancelCallbacks.run(callbacks, streamId);
+    }
+
+    /** Sets the timer of the stream's time limit, which {@link #stopAtTimeLimit} when it fires first. */
+    void limitTime(ScheduledFuture<?> timer) {
+        lock.lock();
+        try {
+            if (outcome != null) {
+                timer.cancel(false);
+            } else {
+                timeLimit = timer;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The stream reached its time limit: the producer is stopped as by a cancellation, and the
+     * stream ends {@value EventLog#FAILED}, with an {@code error} event that says why.
+     */
+    void stopAtTimeLimit(String detail) {
+        List<Runnable> callbacks;
+        lock.lock();
+        try {
+            if (outcome != null) {
+                return;
+            }
+            cancelled = true; // the producer's failures from now on are not its own
+            callbacks = cancelCallbacks.take();
+            if (producerThread != null && producerThread != Thread.currentThread()) {
+                producerThread.interrupt();
+            }
+            LOG.info("Stream {}: {}", streamId, detail);
+            finish(EventLog.FAILED, detail);
         } finally {
             lock.unlock();
         }

@@ -65,6 +65,8 @@ final class SseStream implements EventEmitter {
     private int bufferedBytes;
     private int eventCount;
     private boolean ending;
+    /** Set when the stream reached its time limit: the producer's failures after it are not its own. */
+    private boolean timeLimitReached;
     private boolean keepOpen;
     private Outcome endOutcome = Outcome.COMPLETED;
     private Outcome cancelled;
@@ -265,7 +267,7 @@ final class SseStream implements EventEmitter {
     private void fail(Throwable failure) {
         lock.lock();
         try {
-            if (cancelled != null) {
+            if (cancelled != null || timeLimitReached) {
                 return; // an interrupt or a failed send caused by the cancellation: not the producer's fault
             }
             if (ending) {
@@ -284,6 +286,35 @@ final class SseStream implements EventEmitter {
     }
 
     // ---- cancellation ----
+
+    /**
+     * The stream reached its time limit: it ends after what is buffered, with an {@code error}
+     * event saying so; the producer is interrupted, its sends fail, the cancel callbacks run.
+     */
+    void stopAtTimeLimit(String detail) {
+        List<Runnable> callbacks;
+        lock.lock();
+        try {
+            if (cancelled != null || ending || finished) {
+                return;
+            }
+            timeLimitReached = true;
+            String problem = Problems.json(jsonMapper, Problems.problem(503, detail));
+            buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
+            endOutcome = Outcome.TIMED_OUT;
+            ending = true;
+            callbacks = cancelCallbacks.take();
+            if (producerThread != null && producerThread != Thread.currentThread()) {
+                producerThread.interrupt();
+            }
+            writerWork.signalAll();
+            bufferRoom.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("Stream {}: {}", streamId, detail);
+        CancelCallbacks.run(callbacks, streamId);
+    }
 
     /** The client closed the connection. */
     void clientGone() {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
@@ -55,18 +57,22 @@ public final class StreamRoute<T> {
             Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
             ExecutorService writers, Admission admission, Function<Context, String> clientKey,
             BodyReader.Budget bodyBudget, Duration bodyTimeout, ScheduledExecutorService timers,
-            Set<SseStream> activeStreams) {
+            Duration maxStreamDuration, Set<SseStream> activeStreams) {
         /** The settings, with the limits on requests under way and on the bodies being read. */
         public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
                 Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
                 ExecutorService writers, int maxStreams, int maxStreamsPerClient, Function<Context, String> clientKey,
-                long maxBodyBytesInFlight, Duration bodyTimeout, ScheduledExecutorService timers) {
+                long maxBodyBytesInFlight, Duration bodyTimeout, ScheduledExecutorService timers,
+                Duration maxStreamDuration) {
+            if (maxStreamDuration != null && (maxStreamDuration.isNegative() || maxStreamDuration.isZero())) {
+                throw new IllegalArgumentException("maxStreamDuration must be positive or null, not " + maxStreamDuration);
+            }
             if (bodyTimeout == null || bodyTimeout.isNegative() || bodyTimeout.isZero()) {
                 throw new IllegalArgumentException("bodyTimeout must be positive, not " + bodyTimeout);
             }
             return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials,
                     producers, producerSlots, writers, new Admission(maxStreams, maxStreamsPerClient),
-                    clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers,
+                    clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers, maxStreamDuration,
                     ConcurrentHashMap.newKeySet());
         }
     }
@@ -350,15 +356,26 @@ public final class StreamRoute<T> {
         } catch (IOException e) {
             releaseProducerSlot();
             stream.clientGone();
-            end(stream, SseStream.Outcome.CANCELLED, started);
+            end(stream, SseStream.Outcome.CANCELLED, started, null);
             return CompletableFuture.completedFuture(null);
         }
         DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
         runProducer(() -> stream.runProducer(definition.producer(), request), () -> stream.cancel(SseStream.Outcome.FAILED));
-        return runWriter(ctx, () -> write(stream, out, started), () -> {
+        ScheduledFuture<?> timeLimit = limitTime(stream::stopAtTimeLimit);
+        return runWriter(ctx, () -> write(stream, out, started, timeLimit), () -> {
             stream.cancel(SseStream.Outcome.CANCELLED);
-            end(stream, SseStream.Outcome.CANCELLED, started);
+            end(stream, SseStream.Outcome.CANCELLED, started, timeLimit);
         });
+    }
+
+    /** Sets the stream's time limit, if there is one: the timer calls {@code stop} with the reason. */
+    private ScheduledFuture<?> limitTime(Consumer<String> stop) {
+        Duration limit = settings.maxStreamDuration();
+        if (limit == null) {
+            return null;
+        }
+        String detail = "The stream reached its time limit of " + limit.toSeconds() + " s.";
+        return settings.timers().schedule(() -> stop.accept(detail), limit.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Runs a producer that holds a producer's place, which it gives back when it returns; {@code notRun} if it cannot run. */
@@ -410,16 +427,19 @@ public final class StreamRoute<T> {
     }
 
     /** Runs the stream's writer until the stream ends. */
-    private void write(SseStream stream, OutputStream out, long started) {
+    private void write(SseStream stream, OutputStream out, long started, ScheduledFuture<?> timeLimit) {
         SseStream.Outcome outcome = SseStream.Outcome.CANCELLED;
         try {
             outcome = stream.writeUntilEnd(frameWriter(out));
         } finally {
-            end(stream, outcome, started);
+            end(stream, outcome, started, timeLimit);
         }
     }
 
-    private void end(SseStream stream, SseStream.Outcome outcome, long started) {
+    private void end(SseStream stream, SseStream.Outcome outcome, long started, ScheduledFuture<?> timeLimit) {
+        if (timeLimit != null) {
+            timeLimit.cancel(false);
+        }
         settings.activeStreams().remove(stream);
         LOG.info("Stream {} {} after {} ms, {} events", stream.streamId(), outcome.label,
                 (System.nanoTime() - started) / 1_000_000, stream.eventCount());
@@ -633,6 +653,10 @@ public final class StreamRoute<T> {
     private void startProducer(LogProducer producer, T request) {
         if (producer != null) {
             runProducer(() -> producer.runProducer(definition.producer(), request), producer::notRun);
+            ScheduledFuture<?> timeLimit = limitTime(producer::stopAtTimeLimit);
+            if (timeLimit != null) {
+                producer.limitTime(timeLimit);
+            }
         }
     }
 
