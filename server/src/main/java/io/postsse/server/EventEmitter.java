@@ -74,4 +74,11 @@ public interface EventEmitter {
      * the stream: a request with {@code Last-Event-ID} attaches to the stream instead.
      */
     String lastEventId();
+
+    /**
+     * The head of the request that started the stream: its headers, remote address, attributes,
+     * and the principal that {@link PostSse#accessCheck} named. On a resumable route, always the
+     * starting request's, whichever clients attach later.
+     */
+    RequestHead request();
 }

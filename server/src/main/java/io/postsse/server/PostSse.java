@@ -89,6 +89,13 @@ public final class PostSse {
      */
     public int maxStreams = 10_000;
     /**
+     * Who may use the stream routes, checked before a request's body is read: starts, and on
+     * resumable routes attaches and stops; not CORS preflights. It returns the request's principal,
+     * which producers read with {@code events.request().principal()}, or refuses the request by
+     * throwing {@link AccessDenied} (a 401 or 403 problem JSON). By default everyone may.
+     */
+    public AccessCheck accessCheck = AccessCheck.OPEN;
+    /**
      * How many of those one client may have at once (a client being named by {@link #clientKey}).
      * One past it is refused with {@code 429} problem JSON and {@code Retry-After: 1}.
      */
@@ -203,7 +210,16 @@ public final class PostSse {
      *     {@link #install} returns
      */
     public <T> PostRoute post(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer) {
-        routes.add(new StreamRoute.Definition<>(path, bodyType, validator, producer, false));
+        Objects.requireNonNull(validator, "validator");
+        return post(path, bodyType, (RequestCheck<T>) (body, request) -> validator.check(body), producer);
+    }
+
+    /**
+     * Declares a stream route whose bound body must pass {@code check} — which also sees the
+     * request's head: its headers, its principal — before the stream starts.
+     */
+    public <T> PostRoute post(String path, Class<T> bodyType, RequestCheck<T> check, EventProducer<T> producer) {
+        routes.add(new StreamRoute.Definition<>(path, bodyType, Objects.requireNonNull(check, "check"), producer, false));
         PostRoute route = new PostRoute();
         options.add(route);
         return route;
@@ -244,7 +260,8 @@ public final class PostSse {
         ScheduledExecutorService timers = ProducerExecutors.timers();
         StreamRoute.Settings settings = StreamRoute.Settings.of(heartbeat, maxBodyBytes, maxBufferedBytes,
                 sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,
-                virtual ? null : new Semaphore(producerThreads), writers, maxStreams, maxStreamsPerClient,
+                virtual ? null : new Semaphore(producerThreads), writers,
+                Objects.requireNonNull(accessCheck, "accessCheck"), maxStreams, maxStreamsPerClient,
                 Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers,
                 maxStreamDuration);
         ResumableStreams resumable = null;

@@ -6,6 +6,7 @@ import io.postsse.server.EventEmitter;
 import io.postsse.server.EventLog;
 import io.postsse.server.EventProducer;
 import io.postsse.server.OutboundEvent;
+import io.postsse.server.RequestHead;
 import io.postsse.server.StreamCapacityException;
 import io.postsse.server.StreamClosedException;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,7 @@ final class LogProducer implements EventEmitter {
     /** {@code <streamId>:}, which each event's id starts with. */
     private final String idPrefix;
     private final String path;
+    private final RequestHead request;
     private final ResumableStreams owner;
     private final EventLog log;
     private final JsonMapper jsonMapper;
@@ -62,10 +64,11 @@ final class LogProducer implements EventEmitter {
     private long graceRound;
     private long startedNanos;
 
-    LogProducer(String streamId, String path, ResumableStreams owner, JsonMapper jsonMapper) {
+    LogProducer(String streamId, RequestHead request, ResumableStreams owner, JsonMapper jsonMapper) {
         this.streamId = streamId;
+        this.request = request;
+        this.path = request.path();
         this.idPrefix = streamId + ":";
-        this.path = path;
         this.owner = owner;
         this.log = owner.log();
         this.jsonMapper = jsonMapper;
@@ -234,6 +237,11 @@ final class LogProducer implements EventEmitter {
     @Override
     public String streamId() {
         return streamId;
+    }
+
+    @Override
+    public RequestHead request() {
+        return request;
     }
 
     /** Always "": the producer runs once, for the request that started the stream; attaching never runs it. */

@@ -2,6 +2,7 @@ package io.postsse.server.internal;
 
 import io.javalin.json.JsonMapper;
 import io.postsse.server.EventLog;
+import io.postsse.server.RequestHead;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -180,8 +181,8 @@ public final class ResumableStreams {
      * Creates the stream in the log, with its producer registered here; null when it could not be:
      * the log holds it already, or a twin request is starting it (waited for), or it was stopped.
      */
-    LogProducer start(String streamId, String path, JsonMapper jsonMapper) throws InterruptedException {
-        LogProducer producer = new LogProducer(streamId, path, this, jsonMapper);
+    LogProducer start(String streamId, RequestHead request, JsonMapper jsonMapper) throws InterruptedException {
+        LogProducer producer = new LogProducer(streamId, request, this, jsonMapper);
         LogProducer twin = running.putIfAbsent(streamId, producer);
         if (twin != null) {
             // The same request, sent twice at once: the second attaches to what the first starts.

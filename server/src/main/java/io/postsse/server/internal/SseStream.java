@@ -5,6 +5,7 @@ import io.postsse.protocol.EventEncoder;
 import io.postsse.server.EventEmitter;
 import io.postsse.server.EventProducer;
 import io.postsse.server.OutboundEvent;
+import io.postsse.server.RequestHead;
 import io.postsse.server.StreamClosedException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +66,7 @@ final class SseStream implements EventEmitter {
     private int bufferedBytes;
     private int eventCount;
     private boolean ending;
+    private final RequestHead request;
     /** Set when the stream reached its time limit: the producer's failures after it are not its own. */
     private boolean timeLimitReached;
     private boolean keepOpen;
@@ -76,9 +78,10 @@ final class SseStream implements EventEmitter {
     /** Set when the writer has returned, after breaking a cancelled stream. */
     private boolean writerReturned;
 
-    SseStream(String streamId, String lastEventId, JsonMapper jsonMapper, int maxBufferedBytes,
+    SseStream(String streamId, String lastEventId, RequestHead request, JsonMapper jsonMapper, int maxBufferedBytes,
             Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd) {
         this.streamId = streamId;
+        this.request = request;
         this.lastEventId = lastEventId;
         this.jsonMapper = jsonMapper;
         this.maxBufferedBytes = maxBufferedBytes;
@@ -89,6 +92,11 @@ final class SseStream implements EventEmitter {
     }
 
     // ---- the emitter ----
+
+    @Override
+    public RequestHead request() {
+        return request;
+    }
 
     @Override
     public void send(OutboundEvent event) {

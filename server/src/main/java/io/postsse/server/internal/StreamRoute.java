@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.javalin.http.Context;
 import io.postsse.protocol.StreamLifecycle;
 import io.postsse.server.EventProducer;
-import io.postsse.server.RequestValidator;
+import io.postsse.server.AccessCheck;
+import io.postsse.server.AccessDenied;
+import io.postsse.server.RequestCheck;
+import io.postsse.server.RequestHead;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +20,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -39,7 +47,7 @@ import org.slf4j.LoggerFactory;
 /** The handler behind one declared stream route: checks, binds and validates, then streams. */
 public final class StreamRoute<T> {
     /** A route as declared. */
-    public record Definition<T>(String path, Class<T> bodyType, RequestValidator<T> validator, EventProducer<T> producer,
+    public record Definition<T>(String path, Class<T> bodyType, RequestCheck<T> validator, EventProducer<T> producer,
             boolean resumable) {
         /** The same route, resumable. */
         public Definition<T> asResumable() {
@@ -55,13 +63,14 @@ public final class StreamRoute<T> {
      */
     public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
             Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
-            ExecutorService writers, Admission admission, Function<Context, String> clientKey,
+            ExecutorService writers, AccessCheck accessCheck, Admission admission, Function<Context, String> clientKey,
             BodyReader.Budget bodyBudget, Duration bodyTimeout, ScheduledExecutorService timers,
             Duration maxStreamDuration, Set<SseStream> activeStreams) {
         /** The settings, with the limits on requests under way and on the bodies being read. */
         public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
                 Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
-                ExecutorService writers, int maxStreams, int maxStreamsPerClient, Function<Context, String> clientKey,
+                ExecutorService writers, AccessCheck accessCheck, int maxStreams, int maxStreamsPerClient,
+                Function<Context, String> clientKey,
                 long maxBodyBytesInFlight, Duration bodyTimeout, ScheduledExecutorService timers,
                 Duration maxStreamDuration) {
             if (maxStreamDuration != null && (maxStreamDuration.isNegative() || maxStreamDuration.isZero())) {
@@ -71,7 +80,7 @@ public final class StreamRoute<T> {
                 throw new IllegalArgumentException("bodyTimeout must be positive, not " + bodyTimeout);
             }
             return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials,
-                    producers, producerSlots, writers, new Admission(maxStreams, maxStreamsPerClient),
+                    producers, producerSlots, writers, accessCheck, new Admission(maxStreams, maxStreamsPerClient),
                     clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers, maxStreamDuration,
                     ConcurrentHashMap.newKeySet());
         }
@@ -152,15 +161,50 @@ public final class StreamRoute<T> {
         if (!isMethod(ctx, "POST") || !checkOrigin(ctx)) {
             return;
         }
-        respondLater(ctx, () -> resumable != null ? handleResumablePost(ctx) : handlePlainPost(ctx));
+        RequestHead head = checkAccess(ctx);
+        if (head != null) {
+            respondLater(ctx, () -> resumable != null ? handleResumablePost(ctx, head) : handlePlainPost(ctx, head));
+        }
     }
 
-    private CompletableFuture<Void> handlePlainPost(Context ctx) throws IOException {
+    /**
+     * The head of the request, with the principal the access check named; null after answering
+     * the check's refusal (401 or 403 problem JSON).
+     */
+    private RequestHead checkAccess(Context ctx) {
+        RequestHead head = head(ctx);
+        try {
+            return head.withPrincipal(settings.accessCheck().check(head));
+        } catch (AccessDenied denied) {
+            if (denied.challenge() != null) {
+                ctx.header("WWW-Authenticate", denied.challenge());
+            }
+            Problems.respond(ctx, denied.status(), denied.getMessage());
+            return null;
+        }
+    }
+
+    private static RequestHead head(Context ctx) {
+        HttpServletRequest request = ctx.req();
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String name : Collections.list(request.getHeaderNames())) {
+            headers.put(name, Collections.list(request.getHeaders(name)));
+        }
+        Map<String, Object> attributes = new HashMap<>();
+        ctx.attributeMap().forEach((name, value) -> {
+            if (value != null) {
+                attributes.put(name, value);
+            }
+        });
+        return new RequestHead(request.getMethod(), ctx.path(), headers, request.getRemoteAddr(), attributes);
+    }
+
+    private CompletableFuture<Void> handlePlainPost(Context ctx, RequestHead head) throws IOException {
         return readBody(ctx).thenCompose(body -> {
-            T request = bind(ctx, body);
+            T request = bind(ctx, body, head);
             takeProducerSlot();
             try {
-                return stream(ctx, request);
+                return stream(ctx, request, head);
             } catch (RuntimeException e) {
                 releaseProducerSlot();
                 throw e;
@@ -270,7 +314,7 @@ public final class StreamRoute<T> {
     }
 
     /** The body bound to the route's type and passed by its validator; else throws the problem. */
-    private T bind(Context ctx, byte[] body) {
+    private T bind(Context ctx, byte[] body, RequestHead head) {
         if (body.length == 0) {
             throw new Refusal(400, "The request body is empty: send a JSON object.", 0, false);
         }
@@ -283,7 +327,7 @@ public final class StreamRoute<T> {
         if (request == null) {
             throw new Refusal(400, "The request body is empty: send a JSON object.", 0, false);
         }
-        String invalid = definition.validator().check(request);
+        String invalid = definition.validator().check(request, head);
         if (invalid != null) {
             throw new Refusal(400, invalid, 0, false);
         }
@@ -337,11 +381,11 @@ public final class StreamRoute<T> {
     }
 
     /** Streams the producer's events to this request; the future completes when the stream has ended. */
-    private CompletableFuture<Void> stream(Context ctx, T request) {
+    private CompletableFuture<Void> stream(Context ctx, T request, RequestHead head) {
         String lastEventId = ctx.header("Last-Event-ID");
         HttpServletResponse response = ctx.res();
         String streamId = UUID.randomUUID().toString();
-        SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, ctx.jsonMapper(),
+        SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, head, ctx.jsonMapper(),
                 settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
                 () -> DisconnectWatcher.abort(ctx.req()), () -> DisconnectWatcher.preventEnd(ctx.req()));
         startStreamResponse(ctx);
@@ -474,7 +518,7 @@ public final class StreamRoute<T> {
     }
 
     /** A POST to a resumable route: attaches when it names a held stream, else starts one. */
-    private CompletableFuture<Void> handleResumablePost(Context ctx) throws IOException {
+    private CompletableFuture<Void> handleResumablePost(Context ctx, RequestHead head) throws IOException {
         String lastEventId = lastEventId(ctx);
         if (lastEventId != null) {
             return attachFrom(ctx, lastEventId); // the body is not read
@@ -490,12 +534,12 @@ public final class StreamRoute<T> {
             return attach(ctx, proposed, 0, null, null);
         }
         return readBody(ctx).thenCompose(body -> {
-            T request = bind(ctx, body);
+            T request = bind(ctx, body, head);
             String streamId = proposed != null ? proposed : ResumableStreams.newId();
             takeProducerSlot();
             LogProducer producer;
             try {
-                producer = resumable.start(streamId, ctx.path(), ctx.jsonMapper());
+                producer = resumable.start(streamId, head, ctx.jsonMapper());
             } catch (InterruptedException e) {
                 releaseProducerSlot();
                 Thread.currentThread().interrupt();
@@ -517,7 +561,7 @@ public final class StreamRoute<T> {
 
     /** Handles a GET of a resumable route: an attach. */
     public void handleGet(Context ctx) {
-        if (!isMethod(ctx, "GET") || !checkOrigin(ctx)) {
+        if (!isMethod(ctx, "GET") || !checkOrigin(ctx) || checkAccess(ctx) == null) {
             return;
         }
         String lastEventId = lastEventId(ctx);
@@ -541,7 +585,7 @@ public final class StreamRoute<T> {
 
     /** Handles a DELETE of a resumable route: stops the stream it names; 204 whether or not it is held. */
     public void handleDelete(Context ctx) {
-        if (!isMethod(ctx, "DELETE") || !checkOrigin(ctx)) {
+        if (!isMethod(ctx, "DELETE") || !checkOrigin(ctx) || checkAccess(ctx) == null) {
             return;
         }
         String streamId = ctx.header(StreamLifecycle.STREAM_HEADER);
