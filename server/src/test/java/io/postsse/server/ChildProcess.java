@@ -59,12 +59,16 @@ final class ChildProcess implements AutoCloseable {
 
     /** The first line of output that matches, waiting for it at most 20 s. */
     String awaitLine(Predicate<String> wanted, String what) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        return awaitLine(wanted, what, WAIT_SECONDS);
+    }
+
+    private String awaitLine(Predicate<String> wanted, String what, long waitSeconds) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
         while (true) {
             long left = deadline - System.nanoTime();
             String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
             if (line == null) {
-                throw new AssertionError("no " + what + " within " + WAIT_SECONDS + " s; output: " + seen
+                throw new AssertionError("no " + what + " within " + waitSeconds + " s; output: " + seen
                         + "; errors: " + Files.readString(errors));
             }
             seen.add(line);
@@ -74,9 +78,12 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    /** Waits for the {@code port N} line a test server prints once it listens, and returns N. */
+    /**
+     * Waits for the {@code port N} line a test server prints once it listens, and returns N; at most
+     * a minute: a JVM starting on a loaded two-core machine can take many seconds.
+     */
     int awaitPort() throws InterruptedException, IOException {
-        return Integer.parseInt(awaitLine(line -> line.startsWith("port "), "port from the server").substring(5).trim());
+        return Integer.parseInt(awaitLine(line -> line.startsWith("port "), "port from the server", 60).substring(5).trim());
     }
 
     /** The exit code, waiting for it at most 20 s. */
