@@ -309,4 +309,15 @@ class HostileClientsTest {
         assertTrue(body.contains("event: postsse.end\ndata: failed"), body);
         assertTrue(cancelled.await(10, TimeUnit.SECONDS), "the producer's cancel callbacks ran");
     }
+
+    @Test
+    void streamsAndProblemsAreSentWithNoSniff() throws Exception {
+        start(sse -> { });
+        String stream = readUntil(post(OTHER, "{}"), "data: first");
+        assertTrue(stream.contains("X-Content-Type-Options: nosniff"), stream);
+        Socket bad = connect(OTHER);
+        send(bad, "POST /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
+        String problem = readUntil(bad, "}");
+        assertTrue(problem.startsWith("HTTP/1.1 415") && problem.contains("X-Content-Type-Options: nosniff"), problem);
+    }
 }

@@ -127,6 +127,8 @@ public final class StreamRoute<T> {
      * that a GET (a link, an image) never starts a stream nor stops one.
      */
     private boolean isMethod(Context ctx, String method) {
+        // First thing for every response of the route, streams and problems alike: no sniffing.
+        ctx.header("X-Content-Type-Options", "nosniff");
         if (method.equals(ctx.req().getMethod())) {
             return true;
         }
