@@ -8,6 +8,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The demo app: the chat page, the inspector page, and the streaming endpoint {@code POST /api/chat},
@@ -18,31 +20,70 @@ public final class DemoServer {
     /** The pause between two tokens of the built-in generator, so that streaming is visible. */
     public static final Duration DEFAULT_TOKEN_DELAY = Duration.ofMillis(30);
 
+    private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
+
     private DemoServer() {
     }
 
     public static void main(String[] args) {
-        int port = Integer.parseInt(env("PORT", "7070"));
-        // POSTSSE_REDIS_URL: the streams' logs in that Redis, so that several demo servers share them.
-        String redisUrl = env("POSTSSE_REDIS_URL", "");
-        Javalin app = create(backendFromEnvironment(), redisUrl.isEmpty() ? null : redisUrl).start(port);
+        Javalin app;
+        try {
+            app = start(System.getenv());
+        } catch (IllegalArgumentException e) {
+            LOG.error("Not started: {}", e.getMessage());
+            System.exit(2);
+            return;
+        }
         // A plain kill stops the server: its open streams are broken, so that clients know to reconnect.
         Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "postsse-demo-stop"));
     }
 
     /**
-     * The backend the environment asks for: a relay to {@code POSTSSE_UPSTREAM_URL} (with
-     * {@code POSTSSE_UPSTREAM_KEY} and {@code POSTSSE_UPSTREAM_MODEL}) when it is set, else the
-     * offline generator, paced by {@code POSTSSE_TOKEN_DELAY_MS}.
+     * Starts the demo as the environment says: {@code PORT}, the backend (see
+     * {@link #backendFromEnvironment}) and {@code POSTSSE_REDIS_URL}; logs where replies come from.
+     *
+     * @throws IllegalArgumentException when a variable's value is not usable, saying which
      */
-    static ChatBackend backendFromEnvironment() {
-        String upstream = env("POSTSSE_UPSTREAM_URL", "");
+    static Javalin start(Map<String, String> env) {
+        int port = (int) number(env, "PORT", 7070, 0, 65535);
+        ChatBackend backend = backendFromEnvironment(env);
+        // POSTSSE_REDIS_URL: the streams' logs in that Redis, so that several demo servers share them.
+        String redisUrl = value(env, "POSTSSE_REDIS_URL", "");
+        LOG.info("Replies: {}", backend.describe());
+        Javalin app = create(backend, redisUrl.isEmpty() ? null : redisUrl).start(port);
+        return app;
+    }
+
+    /**
+     * The backend the environment asks for: a relay to {@code POSTSSE_UPSTREAM_URL} (with
+     * {@code POSTSSE_UPSTREAM_KEY}, {@code POSTSSE_UPSTREAM_MODEL} and the
+     * {@code POSTSSE_UPSTREAM_*_TIMEOUT_MS} timeouts) when it is set, else the offline generator,
+     * paced by {@code POSTSSE_TOKEN_DELAY_MS}.
+     *
+     * @throws IllegalArgumentException when a variable's value is not usable, saying which
+     */
+    static ChatBackend backendFromEnvironment(Map<String, String> env) {
+        String upstream = value(env, "POSTSSE_UPSTREAM_URL", "");
         if (!upstream.isEmpty()) {
-            return new OpenAiRelay(URI.create(upstream), env("POSTSSE_UPSTREAM_KEY", ""),
-                    env("POSTSSE_UPSTREAM_MODEL", OpenAiRelay.DEFAULT_MODEL));
+            URI baseUrl;
+            try {
+                baseUrl = URI.create(upstream.trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("POSTSSE_UPSTREAM_URL is not a URL");
+            }
+            if (!("http".equals(baseUrl.getScheme()) || "https".equals(baseUrl.getScheme())) || baseUrl.getHost() == null) {
+                throw new IllegalArgumentException("POSTSSE_UPSTREAM_URL must be an http or https URL");
+            }
+            return OpenAiRelay.builder(baseUrl)
+                    .apiKey(value(env, "POSTSSE_UPSTREAM_KEY", ""))
+                    .model(value(env, "POSTSSE_UPSTREAM_MODEL", OpenAiRelay.DEFAULT_MODEL))
+                    .connectTimeout(millis(env, "POSTSSE_UPSTREAM_CONNECT_TIMEOUT_MS", OpenAiRelay.DEFAULT_CONNECT_TIMEOUT))
+                    .firstByteTimeout(millis(env, "POSTSSE_UPSTREAM_FIRST_BYTE_TIMEOUT_MS", OpenAiRelay.DEFAULT_FIRST_BYTE_TIMEOUT))
+                    .idleTimeout(millis(env, "POSTSSE_UPSTREAM_IDLE_TIMEOUT_MS", OpenAiRelay.DEFAULT_IDLE_TIMEOUT))
+                    .build();
         }
-        return new OfflineBackend(Duration.ofMillis(Long.parseLong(env("POSTSSE_TOKEN_DELAY_MS",
-                String.valueOf(DEFAULT_TOKEN_DELAY.toMillis())))));
+        return new OfflineBackend(Duration.ofMillis(number(env, "POSTSSE_TOKEN_DELAY_MS", DEFAULT_TOKEN_DELAY.toMillis(),
+                0, Integer.MAX_VALUE)));
     }
 
     /** The app with the offline generator, configured but not started. */
@@ -73,7 +114,10 @@ public final class DemoServer {
         });
     }
 
-    /** One {@code token} event per piece of the reply, then {@code done}; or {@code error} if the model failed. */
+    /**
+     * One {@code token} event per piece of the reply, then {@code done}; or {@code error} if the
+     * model failed: a problem in the relay's words (the upstream's own are logged here, once).
+     */
     private static void streamReply(ChatBackend backend, ChatRequest chat, EventEmitter events) throws Exception {
         long started = System.nanoTime();
         int[] tokens = {0};
@@ -84,10 +128,12 @@ public final class DemoServer {
                 tokens[0]++;
             });
         } catch (UpstreamException e) {
+            LOG.warn("Stream {}: the reply failed after {} ms, {} tokens: {}", events.streamId(),
+                    (System.nanoTime() - started) / 1_000_000, tokens[0], e.logDetail());
             Map<String, Object> problem = new LinkedHashMap<>();
             problem.put("type", "about:blank");
-            problem.put("title", "Bad Gateway");
-            problem.put("status", 502);
+            problem.put("title", e.status() == 504 ? "Gateway Timeout" : "Bad Gateway");
+            problem.put("status", e.status() == 504 ? 504 : 502);
             problem.put("detail", e.getMessage());
             events.send("error", problem);
             return;
@@ -104,8 +150,29 @@ public final class DemoServer {
         events.send("done", done);
     }
 
-    private static String env(String name, String fallback) {
-        String value = System.getenv(name);
+    private static String value(Map<String, String> env, String name, String fallback) {
+        String value = env.get(name);
         return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static Duration millis(Map<String, String> env, String name, Duration fallback) {
+        return Duration.ofMillis(number(env, name, fallback.toMillis(), 1, Integer.MAX_VALUE));
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback, long min, long max) {
+        String text = value(env, name, "").trim();
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        try {
+            long number = Long.parseLong(text);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max
+                + ", not \"" + LogText.of(text) + "\"");
     }
 }
