@@ -1,10 +1,13 @@
 package io.postsse.demo;
 
 import io.javalin.Javalin;
+import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.postsse.server.EventEmitter;
 import io.postsse.server.PostSse;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,10 +18,15 @@ import org.slf4j.LoggerFactory;
  * The demo app: the chat page, the inspector page, and the streaming endpoint {@code POST /api/chat},
  * answered by the offline generator or by a relayed OpenAI-compatible server, resumable; also
  * {@code /postsse.js}, the client for plain JavaScript.
+ *
+ * <p>Its defaults keep it to this machine: it listens on 127.0.0.1 unless {@code HOST} says
+ * otherwise, and its stream routes answer only the {@code Host} names of {@link HostAllowlist}.
  */
 public final class DemoServer {
     /** The pause between two tokens of the built-in generator, so that streaming is visible. */
     public static final Duration DEFAULT_TOKEN_DELAY = Duration.ofMillis(30);
+    /** The address the demo listens on unless {@code HOST} is set: this machine only. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
 
@@ -39,19 +47,34 @@ public final class DemoServer {
     }
 
     /**
-     * Starts the demo as the environment says: {@code PORT}, the backend (see
-     * {@link #backendFromEnvironment}) and {@code POSTSSE_REDIS_URL}; logs where replies come from.
+     * Starts the demo as the environment says: {@code HOST} and {@code PORT}, the backend (see
+     * {@link #backendFromEnvironment}), {@code POSTSSE_REDIS_URL} and {@code POSTSSE_ALLOWED_HOSTS};
+     * logs what it serves, and from where.
      *
      * @throws IllegalArgumentException when a variable's value is not usable, saying which
      */
     static Javalin start(Map<String, String> env) {
+        String host = bindHost(env);
         int port = (int) number(env, "PORT", 7070, 0, 65535);
         ChatBackend backend = backendFromEnvironment(env);
+        HostAllowlist hosts = HostAllowlist.of(host, env.get("POSTSSE_ALLOWED_HOSTS"));
         // POSTSSE_REDIS_URL: the streams' logs in that Redis, so that several demo servers share them.
         String redisUrl = value(env, "POSTSSE_REDIS_URL", "");
         LOG.info("Replies: {}", backend.describe());
-        Javalin app = create(backend, redisUrl.isEmpty() ? null : redisUrl).start(port);
+        Javalin app = create(backend, redisUrl.isEmpty() ? null : redisUrl, hosts).start(host, port);
+        LOG.info("Serving http://{}:{}/ ; the chat's stream route answers the hosts {}",
+                host.indexOf(':') >= 0 ? "[" + host + "]" : host, app.port(), hosts.describe().replace("<port>",
+                        String.valueOf(app.port())));
+        if (!isLoopback(host)) {
+            LOG.warn("HOST={}: the demo is reachable from the network{}", host, value(env, "POSTSSE_UPSTREAM_KEY", "").isEmpty()
+                    ? "." : ", and anyone who reaches it spends the POSTSSE_UPSTREAM_KEY it relays with.");
+        }
         return app;
+    }
+
+    /** The address to listen on: {@code HOST}, else {@value #DEFAULT_HOST} (this machine only). */
+    static String bindHost(Map<String, String> env) {
+        return value(env, "HOST", DEFAULT_HOST).trim();
     }
 
     /**
@@ -98,12 +121,22 @@ public final class DemoServer {
 
     /**
      * The app, configured but not started, with the streams' logs in the Redis at {@code redisUrl},
-     * or in memory when it is null.
+     * or in memory when it is null; its stream route answers the loopback names only.
      */
     public static Javalin create(ChatBackend backend, String redisUrl) {
+        return create(backend, redisUrl, HostAllowlist.loopback());
+    }
+
+    /**
+     * The app, configured but not started, with the streams' logs in the Redis at {@code redisUrl}
+     * (in memory when it is null), its stream route answering the hosts of {@code hosts} only.
+     */
+    public static Javalin create(ChatBackend backend, String redisUrl, HostAllowlist hosts) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/web", Location.CLASSPATH);
+            // Before any stream byte, and before the body is read: a request for another host is refused.
+            config.routes.before("/api/*", ctx -> checkHost(ctx, hosts));
             PostSse.install(config, sse -> {
                 sse.serveClientScript();
                 sse.redisUrl = redisUrl;
@@ -112,6 +145,25 @@ public final class DemoServer {
                         (chat, events) -> streamReply(backend, chat, events)).resumable();
             });
         });
+    }
+
+    private static void checkHost(Context ctx, HostAllowlist hosts) {
+        String host = ctx.header("Host");
+        if (hosts.allows(host, ctx.req().getLocalPort())) {
+            return;
+        }
+        LOG.info("Refused {} {} for Host {}: not an allowed host", ctx.method(), ctx.path(),
+                host == null ? "(none)" : "\"" + LogText.of(host.length() > 200 ? host.substring(0, 200) : host) + "\"");
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", "about:blank");
+        problem.put("title", "Forbidden");
+        problem.put("status", 403);
+        problem.put("detail", "This server does not answer requests for that Host. If the name is the server's own,"
+                + " add it to POSTSSE_ALLOWED_HOSTS.");
+        ctx.status(403);
+        ctx.contentType("application/problem+json");
+        ctx.result(ctx.jsonMapper().toJsonString(problem, Map.class));
+        ctx.skipRemainingHandlers();
     }
 
     /**
@@ -148,6 +200,14 @@ public final class DemoServer {
             done.put("usage", completion.usage());
         }
         events.send("done", done);
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static String value(Map<String, String> env, String name, String fallback) {
