@@ -20,13 +20,26 @@ import org.slf4j.LoggerFactory;
  * {@code /postsse.js}, the client for plain JavaScript.
  *
  * <p>Its defaults keep it to this machine: it listens on 127.0.0.1 unless {@code HOST} says
- * otherwise, and its stream routes answer only the {@code Host} names of {@link HostAllowlist}.
+ * otherwise, its stream routes answer only the {@code Host} names of {@link HostAllowlist}, and its
+ * responses forbid sniffing, framing, and (on its pages) any script but its own files.
  */
 public final class DemoServer {
     /** The pause between two tokens of the built-in generator, so that streaming is visible. */
     public static final Duration DEFAULT_TOKEN_DELAY = Duration.ofMillis(30);
     /** The address the demo listens on unless {@code HOST} is set: this machine only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
+
+    /**
+     * The pages' policy: scripts, styles and connections from the demo's own origin only, nothing
+     * inline, and no framing by any origin.
+     */
+    static final String PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    /**
+     * The inspector's: the same, but it may connect anywhere, since it sends requests to whatever
+     * endpoint the user types. Its script puts what it receives in the page as text only.
+     */
+    static final String INSPECTOR_POLICY = PAGE_POLICY.replace("connect-src 'self'", "connect-src *");
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
 
@@ -135,6 +148,8 @@ public final class DemoServer {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/web", Location.CLASSPATH);
+            // Every response: pages, scripts, streams, problems, and the 404s.
+            config.routes.before(DemoServer::securityHeaders);
             // Before any stream byte, and before the body is read: a request for another host is refused.
             config.routes.before("/api/*", ctx -> checkHost(ctx, hosts));
             PostSse.install(config, sse -> {
@@ -145,6 +160,16 @@ public final class DemoServer {
                         (chat, events) -> streamReply(backend, chat, events)).resumable();
             });
         });
+    }
+
+    /**
+     * No content sniffing, no framing, and a policy that allows the pages no script but their own
+     * files (on a response that is not a page, the policy does nothing, and costs nothing).
+     */
+    private static void securityHeaders(Context ctx) {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Content-Security-Policy", ctx.path().equals("/inspector.html") ? INSPECTOR_POLICY : PAGE_POLICY);
     }
 
     private static void checkHost(Context ctx, HostAllowlist hosts) {
