@@ -18,7 +18,13 @@ public interface ChatBackend {
      * Streams the reply to the conversation's last message into the sink, blocking until it is
      * complete. An interrupt means the client went away: stop, and release what the reply holds.
      *
-     * @throws UpstreamException when the model's server fails; its message is shown to the user
+     * @throws UpstreamException when the model's server fails: its message, in the backend's own
+     *     words, is shown to the user; its {@link UpstreamException#logDetail() logDetail} is logged
      */
     Completion reply(List<ChatMessage> conversation, TokenSink sink) throws Exception;
+
+    /** Where replies come from, for the server's log at start; never a secret. */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
 }

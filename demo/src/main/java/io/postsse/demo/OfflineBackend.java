@@ -16,6 +16,11 @@ public final class OfflineBackend implements ChatBackend {
     }
 
     @Override
+    public String describe() {
+        return "the offline generator, one token every " + tokenDelay.toMillis() + " ms";
+    }
+
+    @Override
     public Completion reply(List<ChatMessage> conversation, TokenSink sink) throws InterruptedException {
         List<String> tokens = ReplyGenerator.tokens(conversation);
         for (String token : tokens) {

@@ -40,6 +40,8 @@ class KilledServerTest {
             builder.environment().put("PORT", String.valueOf(port));
             builder.environment().put("POSTSSE_TOKEN_DELAY_MS", "150"); // a reply that lasts seconds
             builder.environment().remove("POSTSSE_UPSTREAM_URL");
+            builder.environment().remove("HOST"); // the default: loopback, which base() names
+            builder.environment().remove("POSTSSE_ALLOWED_HOSTS");
             builder.redirectErrorStream(true).redirectOutput(log.toFile());
             process = builder.start();
             awaitServing();

@@ -1,6 +1,7 @@
 package io.postsse.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Page;
@@ -10,18 +11,28 @@ import io.postsse.demo.OpenAiRelay;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The chat relaying an OpenAI-compatible server written here, all on real HTTP, in Chromium. */
 class RelayTest {
+    /** What an upstream's error answers have been seen to hold: key fragments, internal addresses, tracebacks. */
+    static final String SECRET = "sk-live-7f3a9c1e2b4d";
+    static final String INTERNAL = "10.31.4.159:8443";
 
     /** Runs one question through the page against the fake upstream. */
     private static void withChat(FakeOpenAi upstream, PageCheck check) throws Exception {
-        Javalin server = DemoServer.create(new OpenAiRelay(upstream.baseUrl(), "test-key", "fake-model"))
-                .start("127.0.0.1", 0);
+        withChat(new OpenAiRelay(upstream.baseUrl(), "test-key", "fake-model"), check);
+    }
+
+    /** Runs one question through the page, relayed by {@code relay}. */
+    private static void withChat(OpenAiRelay relay, PageCheck check) throws Exception {
+        Javalin server = DemoServer.create(relay).start("127.0.0.1", 0);
         try (Page page = Chromium.newPage()) {
             page.navigate("http://127.0.0.1:" + server.port() + "/");
             check.run(page);
@@ -66,32 +77,85 @@ class RelayTest {
     @Test
     void errorInTheStreamIsShownInThePage() throws Exception {
         try (FakeOpenAi upstream = new FakeOpenAi(FakeOpenAi.streaming(List.of(FakeOpenAi.delta("partial answer"),
-                "{\"error\":{\"message\":\"model overloaded\",\"type\":\"server_error\"}}")))) {
+                "{\"error\":{\"message\":\"model overloaded on " + INTERNAL + "\",\"type\":\"server_error\"}}")))) {
             withChat(upstream, page -> {
                 ChatDemoTest.ask(page, "tell me");
                 ChatDemoTest.waitForState(page, "error");
                 assertEquals("partial answer", ChatDemoTest.lastReply(page).locator(".text").textContent());
-                assertEquals("Bad Gateway: The model server reported an error: model overloaded",
+                assertEquals("Bad Gateway: The model server reported an error.",
                         ChatDemoTest.lastReply(page).locator(".meta").textContent());
+                assertFalse(page.content().contains(INTERNAL), "the upstream's own words stay on the server");
+            });
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"401, application/json, 60", "500, text/html, 900000"})
+    void upstreamRefusalIsShownWithoutItsText(int status, String contentType, int size) throws Exception {
+        StringBuilder text = new StringBuilder("{\"error\":{\"message\":\"Incorrect API key provided: " + SECRET
+                + " (checked by auth at " + INTERNAL + ")\"}}\n<pre>Traceback (most recent call last):\n");
+        while (text.length() < size) {
+            text.append("  File \"/srv/gateway/app.py\", line 42, in handle key=").append(SECRET).append('\n');
+        }
+        byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
+        try (FakeOpenAi upstream = new FakeOpenAi(exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", contentType);
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+        })) {
+            withChat(upstream, page -> {
+                // A copy of every response body the page's fetch gets, read as it arrives (the client
+                // aborts its request once the stream has ended, so a copy read later would be cut).
+                page.evaluate("() => { window.bodies = []; window.fetch = (fetch => (url, init) => fetch(url, init)"
+                        + ".then(response => { const i = window.bodies.push('') - 1;"
+                        + " const reader = response.clone().body.getReader(); const decoder = new TextDecoder();"
+                        + " const pump = () => reader.read().then(r => { if (r.value) window.bodies[i] += decoder.decode(r.value,"
+                        + " {stream: true}); if (!r.done) pump(); }, () => {}); pump();"
+                        + " return response; }))(window.fetch); }");
+                ChatDemoTest.ask(page, "tell me");
+                ChatDemoTest.waitForState(page, "error");
+                page.waitForFunction("() => window.bodies.some(b => b.includes('event: postsse.end'))", null,
+                        new Page.WaitForFunctionOptions().setTimeout(15_000));
+                assertEquals("Bad Gateway: The model server answered " + status + ".",
+                        ChatDemoTest.lastReply(page).locator(".meta").textContent());
+                assertEquals("The reply failed.", page.textContent("#status"));
+                String sse = String.valueOf(page.evaluate("() => window.bodies.join('\\n')"));
+                assertTrue(sse.contains("event: error"), sse);
+                String everythingThePageHolds = page.content()
+                        + page.evaluate("() => JSON.stringify(Object.entries(sessionStorage))");
+                for (String leak : List.of(SECRET, INTERNAL, "Traceback", "Incorrect API key")) {
+                    assertFalse(sse.contains(leak), "the stream carries " + leak + ": " + sse);
+                    assertFalse(everythingThePageHolds.contains(leak), "the page holds " + leak);
+                }
+                assertTrue(sse.length() < 2_000, "the stream stays short: " + sse.length() + " characters");
+                assertEquals(1, upstream.requests.size(), "a failed completion is not re-sent");
             });
         }
     }
 
     @Test
-    void upstreamRefusalIsShownInThePage() throws Exception {
+    void anUpstreamThatSendsNothingEndsTheReplyWithAClearError() throws Exception {
+        CountDownLatch testOver = new CountDownLatch(1);
         try (FakeOpenAi upstream = new FakeOpenAi(exchange -> {
-            byte[] body = "{\"error\":{\"message\":\"invalid api key\"}}".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(401, body.length);
-            exchange.getResponseBody().write(body);
+            FakeOpenAi.startStream(exchange); // the head, then nothing
+            testOver.await(30, TimeUnit.SECONDS);
         })) {
-            withChat(upstream, page -> {
-                ChatDemoTest.ask(page, "tell me");
-                ChatDemoTest.waitForState(page, "error");
-                String meta = ChatDemoTest.lastReply(page).locator(".meta").textContent();
-                assertTrue(meta.startsWith("Bad Gateway: The model server answered HTTP 401"), meta);
-                assertEquals(1, upstream.requests.size(), "a failed completion is not re-sent");
-            });
+            OpenAiRelay relay = OpenAiRelay.builder(upstream.baseUrl()).firstByteTimeout(Duration.ofMillis(500)).build();
+            try {
+                withChat(relay, page -> {
+                    long started = System.nanoTime();
+                    ChatDemoTest.ask(page, "anyone there?");
+                    ChatDemoTest.waitForState(page, "error");
+                    long tookMillis = (System.nanoTime() - started) / 1_000_000;
+                    assertEquals("Gateway Timeout: The model server did not start answering within 500 ms.",
+                            ChatDemoTest.lastReply(page).locator(".meta").textContent());
+                    assertEquals("The reply failed.", page.textContent("#status"));
+                    assertTrue(page.isEnabled("#send"), "the page is ready for the next question");
+                    assertTrue(tookMillis >= 500 && tookMillis < 10_000, "ended after " + tookMillis + " ms");
+                });
+            } finally {
+                testOver.countDown();
+            }
         }
     }
 
