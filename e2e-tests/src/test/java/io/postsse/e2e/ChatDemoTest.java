@@ -127,7 +127,8 @@ class ChatDemoTest {
                     sink.token("tick " + i + " ");
                     Thread.sleep(50);
                 }
-            } catch (InterruptedException e) {
+            } catch (InterruptedException | RuntimeException e) {
+                // Cancelled while sleeping (interrupted) or while sending (the send fails): stopped either way.
                 producerInterrupted.countDown();
                 throw e;
             }
