@@ -291,6 +291,7 @@ public final class PostSse {
         ResumableStreams resumableStreams = resumable;
         RedisEventLog redisLog = ownLog;
         config.events.serverStopping(() -> {
+            settings.stopping().set(true); // first: the streams broken below leave their requests to the stop
             if (resumableStreams != null) {
                 resumableStreams.stop();
             }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.concurrent.Callable;
@@ -65,7 +66,7 @@ public final class StreamRoute<T> {
             Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
             ExecutorService writers, AccessCheck accessCheck, Admission admission, Function<Context, String> clientKey,
             BodyReader.Budget bodyBudget, Duration bodyTimeout, ScheduledExecutorService timers,
-            Duration maxStreamDuration, Set<SseStream> activeStreams) {
+            Duration maxStreamDuration, Set<SseStream> activeStreams, AtomicBoolean stopping) {
         /** The settings, with the limits on requests under way and on the bodies being read. */
         public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
                 Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
@@ -82,7 +83,7 @@ public final class StreamRoute<T> {
             return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials,
                     producers, producerSlots, writers, accessCheck, new Admission(maxStreams, maxStreamsPerClient),
                     clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers, maxStreamDuration,
-                    ConcurrentHashMap.newKeySet());
+                    ConcurrentHashMap.newKeySet(), new AtomicBoolean());
         }
     }
 
@@ -105,6 +106,7 @@ public final class StreamRoute<T> {
      * server closes the connections under them.
      */
     public static void cancelAll(Settings settings) {
+        settings.stopping().set(true);
         List<SseStream> streams = new ArrayList<>(settings.activeStreams());
         for (SseStream stream : streams) {
             stream.cancel(SseStream.Outcome.CANCELLED);
@@ -235,13 +237,19 @@ public final class StreamRoute<T> {
             } catch (Throwable failure) {
                 done = CompletableFuture.failedFuture(failure);
             }
-            return done.handle((ignored, failure) -> {
+            // Javalin finishes the request when this completes: not once the server is stopping,
+            // when the request may be gone already, and finishing it fails, again and again.
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            done.whenComplete((ignored, failure) -> {
                 ticket.release();
                 if (failure != null) {
                     answerFailure(ctx, failure);
                 }
-                return null;
+                if (!settings.stopping().get()) {
+                    finished.complete(null);
+                }
             });
+            return finished;
         });
     }
 
