@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Where the events of resumable streams are kept, so that a client can attach to a stream again
@@ -30,15 +31,19 @@ public interface EventLog {
     /**
      * Creates the stream's log, empty and running, atomically.
      *
+     * @param retention how long the stream is kept once it ended: also when it ends without
+     *     {@link #end}, as a log shared by servers ends the stream of a producer whose server died
      * @return false, creating nothing, when the log already holds the stream, or holds a tombstone
      *     for it ({@link #tombstone})
      */
-    boolean create(String streamId);
+    boolean create(String streamId, Duration retention);
 
     /**
      * Appends the stream's next entry; {@code seq} is the number of entries before it plus one.
      *
      * @throws StreamCapacityException when the log's budget is spent: nothing was appended
+     * @throws StreamClosedException when a client stopped the stream through another server
+     *     ({@link #requestStop}): nothing was appended, and the producer is to be cancelled
      * @throws IllegalStateException when the log holds no running stream of that id
      */
     void append(String streamId, long seq, byte[] frame);
@@ -84,6 +89,35 @@ public interface EventLog {
      *     stream already
      */
     boolean tombstone(String streamId, Duration retention);
+
+    // ---- several servers sharing the log ----
+
+    /**
+     * Asks the server that runs the stream's producer to cancel it: called when a client stops a
+     * stream that the log holds running, and whose producer does not run on this server. That
+     * server learns it through its {@link #onStopRequest} handler, or by its producer's next
+     * {@link #append} failing. The default does nothing: a log that one server keeps to itself.
+     */
+    default void requestStop(String streamId) {
+    }
+
+    /**
+     * Takes the handler that cancels a producer running on this server when a client asked another
+     * server to stop its stream ({@link #requestStop}). Called once, before the first {@link #create}.
+     */
+    default void onStopRequest(Consumer<String> cancelProducer) {
+    }
+
+    /**
+     * How long the stream has had no reader through the other servers that share the log:
+     * {@link Duration#ZERO} while one is attached there; null when none ever was (and always, by
+     * default: a log that one server keeps to itself). A producer with no reader on its own server
+     * is cancelled after the resume grace ({@link PostSse#resumeGrace}) only once this says that
+     * no reader was attached elsewhere either for as long.
+     */
+    default Duration withoutRemoteReaders(String streamId) {
+        return null;
+    }
 
     /**
      * Entries read from a stream's log.

@@ -81,9 +81,10 @@ public final class PostSse {
     public boolean http2;
 
     /**
-     * Resumable routes: how long a stream's producer runs on while no client is attached to it on
-     * this server, before it is cancelled (its end marker then says {@code cancelled}). A client
-     * that attaches within it stops the count.
+     * Resumable routes: how long a stream's producer runs on while no client is attached to it,
+     * before it is cancelled (its end marker then says {@code cancelled}). A client that attaches
+     * within it stops the count. With a log that several servers share ({@link #redisUrl}),
+     * clients attached through the other servers count too.
      */
     public Duration resumeGrace = Duration.ofSeconds(30);
     /**
@@ -119,9 +120,11 @@ public final class PostSse {
     /**
      * Resumable routes: the URL of a Redis (such as {@code redis://127.0.0.1:6379}) to keep the
      * streams' logs in, a {@link RedisEventLog} that several servers share, so that a client may
-     * attach to a stream through any of them. Connected to by {@link #install}, disconnected from
-     * when the server stops. Needs {@code io.lettuce:lettuce-core} on the class path. Null (the
-     * default): see {@link #eventLog}; not both.
+     * attach to a stream, or stop it, through any of them, and learns when the server that ran its
+     * producer died. Connected to by {@link #install} (or as soon as Redis can be reached: the
+     * server starts without it, and answers 503 until then), disconnected from when the server
+     * stops. Needs {@code io.lettuce:lettuce-core} on the class path. Null (the default): see
+     * {@link #eventLog}; not both.
      */
     public String redisUrl;
 

@@ -3,9 +3,14 @@ package io.postsse.server;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -16,20 +21,29 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * An {@link EventLog} on Redis Streams, which several servers share: a client may attach to a
- * stream through any of them. Tested with Redis 7.0; needs {@code io.lettuce:lettuce-core} on the
- * class path (an optional dependency of postsse's server, which apps that use Redis declare).
+ * stream through any of them, stop it through any of them, and learns when the server that ran its
+ * producer died. Tested with Redis 7.0, a single Redis (with or without replicas; not Redis
+ * Cluster); needs {@code io.lettuce:lettuce-core} on the class path (an optional dependency of
+ * postsse's server, which apps that use Redis declare).
  *
  * <pre>{@code
  * sse.redisUrl = "redis://127.0.0.1:6379";            // PostSse connects, and disconnects at the stop
@@ -39,18 +53,40 @@ import org.slf4j.LoggerFactory;
  * <p><b>Keys.</b> Each stream has two keys, in one hash slot: {@code <prefix>{<id>}}, a Redis
  * stream whose entries are the events, with the ids {@code <seq>-0}; and {@code <prefix>{<id>}:meta},
  * a hash: {@code epoch} (random, drawn when the stream is created), {@code last} (the seq of its
- * last entry), {@code outcome} once it ended, {@code tomb} for a tombstone, {@code lost} once the
- * stream was found damaged. Every change is one Lua script, so it is atomic: an append checks the
- * epoch and the seq, adds the entry ({@code XADD}, with a {@code MAXLEN} cap of
+ * last entry), {@code node} (the server that runs its producer), {@code ret} (its retention),
+ * {@code outcome} once it ended, {@code tomb} for a tombstone, {@code lost} once the stream was
+ * found damaged, {@code stop} once a client asked to stop it, and {@code r:<node>} (until when
+ * that server has readers attached). Every change is one Lua script, so it is atomic: an append
+ * checks the epoch and the seq, adds the entry ({@code XADD}, with a {@code MAXLEN} cap of
  * {@value #MAX_ENTRIES} as a safety net), sets both keys' expiry and publishes a wake-up on
  * {@code <prefix>{<id>}:wake}; an end records the outcome, sets both keys to expire after the
  * retention, and publishes. A running stream's keys expire after {@code idleExpiry} without an
- * append (one hour by default), so that the stream of a producer that vanished without ending it
- * does not stay for ever. Nothing outlives its expiry; Redis keeps its own memory, so
+ * append (one hour by default), so that nothing stays for ever. Each server has one more key,
+ * {@code <prefix>node:<node>}, its lease (below), which expires {@link #PRODUCER_LEASE} after its
+ * last renewal. Nothing outlives its expiry; Redis keeps its own memory, so
  * {@link PostSse#maxLogBytes} does not apply; a Redis out of memory ({@code maxmemory} with the
  * {@code noeviction} policy) refuses appends with a {@link StreamCapacityException}, and may refuse
  * the error entry too ({@link #appendError} cannot overdraw Redis's memory), in which case the
  * stream ends without it. Under an eviction policy, an evicted key makes its stream lost (below).
+ *
+ * <p><b>A producer's server dies.</b> Each server renews its lease every second; it lasts
+ * {@link #PRODUCER_LEASE}. A server checks, every second, the leases of the servers whose streams
+ * its clients read, and a read of a running stream checks its producer's lease in the same
+ * script: a stream whose producer's server has no lease is ended {@value EventLog#FAILED} there
+ * and then, with an {@code error} event saying its producer was lost, so that every reader, on
+ * any server, gets that error and the end within about four seconds of the death, and a client
+ * that attaches later reads the stream, then the same error. A server that lost its lease while it
+ * lived (it was stalled, or out of reach of Redis, for longer than the lease) finds its streams so
+ * ended, and its producers' next sends fail.
+ *
+ * <p><b>Stop through another server.</b> {@link #requestStop} marks the stream stopped and tells
+ * its producer's server on that server's own channel, {@code <prefix>node:<node>:stop}; a server
+ * that missed the message (it was reconnecting) learns it at its producer's next append.
+ *
+ * <p><b>Readers on other servers.</b> A {@link #watch} of a stream whose producer does not run
+ * here counts as a reader of it, recorded in Redis while it lasts, so that the producer's server
+ * does not cancel a stream for want of readers ({@link PostSse#resumeGrace}) while clients read it
+ * through other servers ({@link #withoutRemoteReaders}).
  *
  * <p><b>Never a gap.</b> Redis may lose data: a restart without persistence, a failover to a replica
  * behind, an eviction. A read checks, in the same script, that the stream's entries are all there
@@ -67,7 +103,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Live events.</b> One pub/sub connection per log: a stream is subscribed to while a
  * {@link #watch} on it is open here, and unsubscribed from when the last one closes. After a
  * reconnection, Lettuce subscribes again, and the watchers are woken to read what they missed.
- * A Redis that is unreachable fails the calls at once with Lettuce's {@code RedisException}.
+ *
+ * <p><b>Redis out of reach.</b> The log connects when it is made, and when Redis cannot be reached
+ * then, again each second, in the background, so that a server starts without Redis and works once
+ * Redis is there. While Redis is out of reach, calls fail at once with Lettuce's
+ * {@code RedisException} (PostSse answers 503).
  */
 public final class RedisEventLog implements EventLog, AutoCloseable {
     /** The key prefix by default. */
@@ -76,16 +116,27 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
     public static final Duration DEFAULT_IDLE_EXPIRY = Duration.ofHours(1);
     /** The most entries one stream's Redis stream keeps: a safety cap, far above {@link PostSse#maxEventsPerStream}. */
     public static final long MAX_ENTRIES = 10_000_000;
+    /** How long a server's lease on its producers lasts after its last renewal (renewed every second). */
+    public static final Duration PRODUCER_LEASE = Duration.ofSeconds(3);
+    /** The detail of the error event of a stream whose producer's server died. */
+    public static final String PRODUCER_LOST = "The stream's producer was lost: the server that ran it stopped.";
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisEventLog.class);
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** How often the lease is renewed, the readers' presence recorded, and other servers' leases checked. */
+    private static final long TICK_MILLIS = 1000;
+    /** How long a record of readers on this server lasts: renewed each tick while they stay. */
+    private static final long PRESENCE_MILLIS = 3 * TICK_MILLIS;
+    /** The most keys one presence script touches. */
+    private static final int PRESENCE_BATCH = 256;
     private static final byte[] EMPTY = new byte[0];
 
     private static final Script CREATE = new Script("""
             if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
             redis.call('DEL', KEYS[2])
-            redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'last', '0')
+            redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'last', '0', 'node', ARGV[3], 'ret', ARGV[4])
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
             return 1
             """);
     /**
@@ -93,7 +144,7 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
      * gone or lost wakes its readers, who were waiting for this append, to find it out.
      */
     private static final Script APPEND = new Script("""
-            local m = redis.call('HMGET', KEYS[1], 'epoch', 'last', 'outcome', 'tomb', 'lost')
+            local m = redis.call('HMGET', KEYS[1], 'epoch', 'last', 'outcome', 'tomb', 'lost', 'stop')
             if not m[1] or m[4] then
               redis.call('PUBLISH', ARGV[6], 'gone')
               return 'gone'
@@ -103,6 +154,7 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
               return 'lost'
             end
             if m[3] then return 'ended' end
+            if m[6] then return 'stopped' end
             local last = tonumber(m[2])
             if redis.call('XLEN', KEYS[2]) ~= last then
               redis.call('HSET', KEYS[1], 'lost', '1')
@@ -138,17 +190,39 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
             return 1
             """);
+    /** ARGV: key prefix, stream id. Marks a running stream stopped and tells its producer's server. */
+    private static final Script STOP = new Script("""
+            local m = redis.call('HMGET', KEYS[1], 'node', 'outcome', 'tomb')
+            if not m[1] or m[2] or m[3] then return 0 end
+            redis.call('HSET', KEYS[1], 'stop', '1')
+            redis.call('PUBLISH', ARGV[1] .. 'node:' .. m[1] .. ':stop', ARGV[2])
+            return 1
+            """);
     /**
-     * ARGV: after, max entries, channel. {'gone'} when the stream is not held; else {status, epoch,
-     * last, outcome or '', frames...}, status 'ok' or 'lost' (then marked lost, its readers woken).
+     * ARGV: after, max entries, channel, key prefix, stream id, the error event's data. {'gone'} when
+     * the stream is not held; else {status, epoch, last, outcome or '', node, frames...}, status 'ok'
+     * or 'lost' (then marked lost, its readers woken). A running stream whose producer's server has
+     * no lease is ended failed first, with an error entry.
      */
     private static final Script READ = new Script("""
-            local m = redis.call('HMGET', KEYS[1], 'epoch', 'last', 'outcome', 'tomb', 'lost')
+            local m = redis.call('HMGET', KEYS[1], 'epoch', 'last', 'outcome', 'tomb', 'lost', 'node', 'ret')
             if not m[1] or m[4] or m[5] then return {'gone'} end
             local last = tonumber(m[2])
+            local intact = redis.call('XLEN', KEYS[2]) == last
+            if intact and not m[3] and m[6] and redis.call('EXISTS', ARGV[4] .. 'node:' .. m[6]) == 0 then
+              last = last + 1
+              local frame = 'event: error\\nid: ' .. ARGV[5] .. ':' .. last .. '\\ndata: ' .. ARGV[6] .. '\\n\\n'
+              redis.call('XADD', KEYS[2], last .. '-0', 'f', frame)
+              redis.call('HSET', KEYS[1], 'last', last, 'outcome', 'failed')
+              redis.call('PEXPIRE', KEYS[1], m[7])
+              redis.call('PEXPIRE', KEYS[2], m[7])
+              redis.call('PUBLISH', ARGV[3], 'end')
+              m[2] = tostring(last)
+              m[3] = 'failed'
+            end
             local after = tonumber(ARGV[1])
-            local out = {'ok', m[1], m[2], m[3] or ''}
-            local intact = redis.call('XLEN', KEYS[2]) == last and after <= last
+            intact = intact and after <= last
+            local out = {'ok', m[1], m[2], m[3] or '', m[6] or ''}
             local count = tonumber(ARGV[2])
             if intact and count > 0 and after < last then
               local first = (after + 1) .. '-0'
@@ -156,37 +230,99 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
               if #entries == 0 or entries[1][1] ~= first then
                 intact = false
               else
-                for i = 1, #entries do out[4 + i] = entries[i][2][2] end
+                for i = 1, #entries do out[5 + i] = entries[i][2][2] end
               end
             end
             if not intact then
               redis.call('HSET', KEYS[1], 'lost', '1')
               redis.call('PUBLISH', ARGV[3], 'lost')
-              return {'lost', m[1], m[2], m[3] or ''}
+              return {'lost', m[1], m[2], m[3] or '', m[6] or ''}
             end
+            return out
+            """);
+    /** KEYS: metas. ARGV: field, how long. Records readers on the streams still held, for a while. */
+    private static final Script PRESENT = new Script("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            for i = 1, #KEYS do
+              if redis.call('EXISTS', KEYS[i]) == 1 then
+                redis.call('HSET', KEYS[i], ARGV[1], now + tonumber(ARGV[2]))
+              end
+            end
+            return 1
+            """);
+    /** ARGV: this server's field. How long since other servers' readers left: -1 while present, -2 never. */
+    private static final Script ABSENT = new Script("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local fields = redis.call('HGETALL', KEYS[1])
+            local latest = nil
+            for i = 1, #fields, 2 do
+              local f = fields[i]
+              if string.sub(f, 1, 2) == 'r:' and f ~= ARGV[1] then
+                local v = tonumber(fields[i + 1])
+                if not latest or v > latest then latest = v end
+              end
+            end
+            if not latest then return -2 end
+            if latest > now then return -1 end
+            return now - latest
+            """);
+    /** ARGV: key prefix, server ids. For each, 1 when its lease is held, else 0. */
+    private static final Script LEASES = new Script("""
+            local out = {}
+            for i = 2, #ARGV do out[i - 1] = redis.call('EXISTS', ARGV[1] .. 'node:' .. ARGV[i]) end
             return out
             """);
 
     private final RedisClient client;
-    private final StatefulRedisConnection<String, byte[]> connection;
-    private final RedisCommands<String, byte[]> redis;
-    private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final String prefix;
     private final long idleExpiryMillis;
     private final String description;
+    /** This server's id in Redis: random, one per log. */
+    private final String node;
+    private final String leaseKey;
+    private final String stopChannel;
+    private final String presenceField;
+    private final String problemJson;
+    /** The connections, once made; null until then. */
+    private volatile Connections connections;
+    private final ReentrantLock connectLock = new ReentrantLock();
+    private long nextConnectNanos;
+    private volatile boolean closed;
+    private final ScheduledThreadPoolExecutor ticks;
+    private volatile Consumer<String> stopHandler = streamId -> { };
     /** The epochs of the streams created here and not ended yet. */
     private final ConcurrentHashMap<String, String> producing = new ConcurrentHashMap<>();
     /** The streams watched here, by their channel. */
     private final ConcurrentHashMap<String, Watchers> watched = new ConcurrentHashMap<>();
     /** Subscribing and unsubscribing a channel, in order, under the lock of its stripe. */
     private final ReentrantLock[] subscriptionLocks = new ReentrantLock[64];
+    /** The ends of streams that Redis could not be told of when they ended: told at the next tick it can be. */
+    private final ConcurrentHashMap<String, PendingEnd> pendingEnds = new ConcurrentHashMap<>();
+
+    /** An end that is yet to reach Redis. */
+    private record PendingEnd(String epoch, String outcome, Duration retention) {
+    }
+
+    /** The connections to Redis: commands, and pub/sub. */
+    private record Connections(StatefulRedisConnection<String, byte[]> commands, RedisCommands<String, byte[]> redis,
+            StatefulRedisPubSubConnection<String, String> pubSub) {
+    }
 
     /** The watchers of one stream on this server, and the epoch they follow. */
     private static final class Watchers {
+        final String streamId;
         final CopyOnWriteArrayList<Runnable> callbacks = new CopyOnWriteArrayList<>();
         final AtomicReference<String> epoch = new AtomicReference<>();
+        /** The server that runs the stream's producer, once read; null once it ended. */
+        volatile String producerNode;
         /** Set by Redis's first confirmation of the subscription; a later one follows a reconnection. */
         final AtomicBoolean subscribed = new AtomicBoolean();
+
+        Watchers(String streamId) {
+            this.streamId = streamId;
+        }
 
         void wake() {
             for (Runnable callback : callbacks) {
@@ -204,40 +340,37 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
         this.prefix = prefix;
         this.idleExpiryMillis = Math.max(1, idleExpiry.toMillis());
         this.description = description;
+        this.node = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        this.leaseKey = prefix + "node:" + node;
+        this.stopChannel = leaseKey + ":stop";
+        this.presenceField = "r:" + node;
+        this.problemJson = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,\"detail\":\""
+                + PRODUCER_LOST + "\"}";
         for (int i = 0; i < subscriptionLocks.length; i++) {
             subscriptionLocks[i] = new ReentrantLock();
         }
-        StatefulRedisConnection<String, byte[]> commands = null;
-        try {
-            commands = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-            this.connection = commands;
-            this.redis = commands.sync();
-            this.pubSub = client.connectPubSub(StringCodec.UTF8);
-        } catch (RuntimeException e) {
-            if (commands != null) {
-                commands.close();
-            }
-            client.shutdown();
-            throw e;
-        }
-        pubSub.addListener(new RedisPubSubAdapter<>() {
+        this.ticks = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "postsse-redis-lease");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Readers wait for wake-ups from a connection that is gone: wake them, so that they read, fail,
+        // and are cut (their clients retry) instead of waiting on a stream that may have been lost.
+        client.addListener(new RedisConnectionStateListener() {
             @Override
-            public void message(String channel, String message) {
-                Watchers watchers = watched.get(channel);
-                if (watchers != null) {
-                    watchers.wake();
-                }
-            }
-
-            @Override
-            public void subscribed(String channel, long count) {
-                // Subscribed again after a reconnection: what was published meanwhile was missed, so read.
-                Watchers watchers = watched.get(channel);
-                if (watchers != null && !watchers.subscribed.compareAndSet(false, true)) {
-                    watchers.wake();
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                if (!closed && !watched.isEmpty()) {
+                    ticks.execute(() -> watched.values().forEach(Watchers::wake));
                 }
             }
         });
+        try {
+            connections();
+        } catch (RedisException e) {
+            LOG.warn("{} is out of reach ({}): streams are refused until it can be reached; trying again each second",
+                    description, e.getMessage());
+        }
+        ticks.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -246,8 +379,7 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
      *
      * @param redisUrl such as {@code redis://127.0.0.1:6379}, {@code redis://:password@host:6379/0}
      *     or {@code rediss://host} (Lettuce's URI syntax); calls time out after 10 s unless it has a
-     *     {@code timeout}
-     * @throws io.lettuce.core.RedisException when Redis cannot be reached
+     *     {@code timeout}. When Redis cannot be reached yet, the log connects as soon as it can.
      */
     public static RedisEventLog connect(String redisUrl) {
         return connect(redisUrl, DEFAULT_KEY_PREFIX, DEFAULT_IDLE_EXPIRY);
@@ -258,7 +390,6 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
      *
      * @param idleExpiry how long a running stream's keys are kept after its last append: the
      *     longest a producer may go without sending
-     * @throws io.lettuce.core.RedisException when Redis cannot be reached
      */
     public static RedisEventLog connect(String redisUrl, String keyPrefix, Duration idleExpiry) {
         if (keyPrefix == null || keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
@@ -278,6 +409,156 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
                 .build());
         String description = "Redis at " + uri.getHost() + ":" + uri.getPort() + " (keys " + keyPrefix + "{id})";
         return new RedisEventLog(client, keyPrefix, idleExpiry, description);
+    }
+
+    // ---- the connections ----
+
+    private RedisCommands<String, byte[]> redis() {
+        Connections made = connections;
+        return made != null ? made.redis() : connections().redis();
+    }
+
+    /** The connections, made now when they were not yet: at most one try a second. */
+    private Connections connections() {
+        Connections made = connections;
+        if (made != null) {
+            return made;
+        }
+        connectLock.lock();
+        try {
+            if (connections != null) {
+                return connections;
+            }
+            if (closed) {
+                throw new RedisException("The event log is closed");
+            }
+            long now = System.nanoTime();
+            if (nextConnectNanos != 0 && now - nextConnectNanos < 0) {
+                throw new RedisConnectionException(description + " is out of reach; trying again shortly");
+            }
+            nextConnectNanos = now + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+            StatefulRedisConnection<String, byte[]> commands = null;
+            StatefulRedisPubSubConnection<String, String> pubSub = null;
+            try {
+                commands = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+                pubSub = client.connectPubSub(StringCodec.UTF8);
+                pubSub.addListener(new Listener());
+                pubSub.sync().subscribe(stopChannel);
+                commands.sync().set(leaseKey, EMPTY, SetArgs.Builder.px(PRODUCER_LEASE.toMillis()));
+            } catch (RuntimeException e) {
+                if (pubSub != null) {
+                    pubSub.close();
+                }
+                if (commands != null) {
+                    commands.close();
+                }
+                throw e;
+            }
+            made = new Connections(commands, commands.sync(), pubSub);
+            connections = made;
+            LOG.info("Connected to {} as server {}", description, node);
+            return made;
+        } finally {
+            connectLock.unlock();
+        }
+    }
+
+    private final class Listener extends RedisPubSubAdapter<String, String> {
+        @Override
+        public void message(String channel, String message) {
+            if (channel.equals(stopChannel)) {
+                stopRequested(message);
+                return;
+            }
+            Watchers watchers = watched.get(channel);
+            if (watchers != null) {
+                watchers.wake();
+            }
+        }
+
+        @Override
+        public void subscribed(String channel, long count) {
+            // Subscribed again after a reconnection: what was published meanwhile was missed, so read.
+            Watchers watchers = watched.get(channel);
+            if (watchers != null && !watchers.subscribed.compareAndSet(false, true)) {
+                watchers.wake();
+            }
+        }
+    }
+
+    private void stopRequested(String streamId) {
+        if (!producing.containsKey(streamId)) {
+            return;
+        }
+        try {
+            stopHandler.accept(streamId);
+        } catch (RuntimeException e) {
+            LOG.warn("Stream {}: stopping it failed", streamId, e);
+        }
+    }
+
+    /**
+     * Each second: renews this server's lease, records the readers attached here to streams whose
+     * producers run elsewhere, and wakes the readers of streams whose producer's server lost its
+     * lease, so that they read the stream's end.
+     */
+    private void tick() {
+        try {
+            if (closed) {
+                return;
+            }
+            RedisCommands<String, byte[]> redis = redis();
+            redis.set(leaseKey, EMPTY, SetArgs.Builder.px(PRODUCER_LEASE.toMillis()));
+            for (Map.Entry<String, PendingEnd> pending : pendingEnds.entrySet()) {
+                String streamId = pending.getKey();
+                PendingEnd end = pending.getValue();
+                runEnd(streamId, end.epoch(), end.outcome(), end.retention());
+                pendingEnds.remove(streamId, end);
+                LOG.info("Stream {}: its end ({}) reached Redis late", streamId, end.outcome());
+            }
+            List<Watchers> remote = new ArrayList<>();
+            for (Watchers watchers : watched.values()) {
+                if (!producing.containsKey(watchers.streamId)) {
+                    remote.add(watchers);
+                }
+            }
+            recordPresence(remote.stream().map(watchers -> watchers.streamId).toList(), PRESENCE_MILLIS);
+            Map<String, List<Watchers>> byNode = new HashMap<>();
+            for (Watchers watchers : remote) {
+                String producerNode = watchers.producerNode;
+                if (producerNode != null && !producerNode.equals(node)) {
+                    byNode.computeIfAbsent(producerNode, key -> new ArrayList<>()).add(watchers);
+                }
+            }
+            if (!byNode.isEmpty()) {
+                List<String> nodes = new ArrayList<>(byNode.keySet());
+                byte[][] args = new byte[nodes.size() + 1][];
+                args[0] = bytes(prefix);
+                for (int i = 0; i < nodes.size(); i++) {
+                    args[i + 1] = bytes(nodes.get(i));
+                }
+                List<Long> held = LEASES.run(redis, ScriptOutputType.MULTI, new String[0], args);
+                for (int i = 0; i < nodes.size(); i++) {
+                    if (held.get(i) == 0) {
+                        byNode.get(nodes.get(i)).forEach(Watchers::wake);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("{}: the lease's tick failed: {}", description, e.toString());
+        }
+    }
+
+    /** Records, for {@code millis} from now, readers on this server of each stream still held. */
+    private void recordPresence(List<String> streamIds, long millis) {
+        for (int from = 0; from < streamIds.size(); from += PRESENCE_BATCH) {
+            List<String> batch = streamIds.subList(from, Math.min(streamIds.size(), from + PRESENCE_BATCH));
+            String[] metas = new String[batch.size()];
+            for (int i = 0; i < metas.length; i++) {
+                metas[i] = keys(batch.get(i))[0];
+            }
+            PRESENT.run(redis(), ScriptOutputType.INTEGER, metas, bytes(presenceField), bytes(millis));
+        }
     }
 
     // ---- keys ----
@@ -306,9 +587,14 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
     // ---- the log ----
 
     @Override
-    public boolean create(String streamId) {
+    public boolean create(String streamId, Duration retention) {
         String epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        Long created = CREATE.run(redis, ScriptOutputType.INTEGER, keys(streamId), bytes(epoch), bytes(idleExpiryMillis));
+        String[] keys = keys(streamId);
+        Long created = CREATE.run(redis(), ScriptOutputType.INTEGER, new String[] {keys[0], keys[1], leaseKey},
+                bytes(epoch), bytes(idleExpiryMillis), bytes(node),
+                // At least 1 ms: the script that ends a stream whose producer was lost reads it after the expiry is set.
+                bytes(Math.max(1, retention.toMillis())),
+                bytes(PRODUCER_LEASE.toMillis()));
         if (created == 1) {
             producing.put(streamId, epoch);
             return true;
@@ -330,7 +616,7 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
         String epoch = producing.get(streamId);
         byte[] answer;
         try {
-            answer = APPEND.run(redis, ScriptOutputType.VALUE, keys(streamId), epoch == null ? EMPTY : bytes(epoch),
+            answer = APPEND.run(redis(), ScriptOutputType.VALUE, keys(streamId), epoch == null ? EMPTY : bytes(epoch),
                     bytes(seq), frame, bytes(MAX_ENTRIES), bytes(idleExpiryMillis), bytes(channel(streamId)));
         } catch (RedisCommandExecutionException e) {
             if (refuseWhenFull && String.valueOf(e.getMessage()).contains("OOM")) {
@@ -344,6 +630,7 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             }
             case "gone" -> throw new IllegalStateException("The event log does not hold the stream " + streamId);
             case "ended" -> throw new IllegalStateException("The stream " + streamId + " has ended");
+            case "stopped" -> throw new StreamClosedException("The stream " + streamId + " was stopped by its client");
             case "lost" -> {
                 LOG.warn("Stream {}: Redis lost it (its entries, or the stream itself), so it cannot go on", streamId);
                 throw new IllegalStateException("Redis lost the stream " + streamId);
@@ -353,23 +640,39 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
         }
     }
 
+    /**
+     * {@inheritDoc} An end that cannot reach Redis (out of reach, or too slow) is kept, and sent
+     * again each second until Redis takes it, so that the stream's readers are not left waiting.
+     */
     @Override
     public void end(String streamId, String outcome, Duration retention) {
         String epoch = producing.remove(streamId);
-        END.run(redis, ScriptOutputType.INTEGER, keys(streamId), epoch == null ? EMPTY : bytes(epoch), bytes(outcome),
+        try {
+            runEnd(streamId, epoch, outcome, retention);
+        } catch (RedisException e) {
+            if (!closed) {
+                pendingEnds.put(streamId, new PendingEnd(epoch, outcome, retention));
+            }
+            throw e;
+        }
+    }
+
+    private void runEnd(String streamId, String epoch, String outcome, Duration retention) {
+        END.run(redis(), ScriptOutputType.INTEGER, keys(streamId), epoch == null ? EMPTY : bytes(epoch), bytes(outcome),
                 bytes(retention.toMillis()), bytes(channel(streamId)));
     }
 
     @Override
     public boolean tombstone(String streamId, Duration retention) {
-        Long laid = TOMBSTONE.run(redis, ScriptOutputType.INTEGER, keys(streamId), bytes(retention.toMillis()));
+        Long laid = TOMBSTONE.run(redis(), ScriptOutputType.INTEGER, keys(streamId), bytes(retention.toMillis()));
         return laid == 1;
     }
 
     @Override
     public Entries read(String streamId, long afterSeq, int maxEntries) {
-        List<Object> answer = READ.run(redis, ScriptOutputType.MULTI, keys(streamId), bytes(afterSeq),
-                bytes(Math.max(0, maxEntries)), bytes(channel(streamId)));
+        List<Object> answer = READ.run(redis(), ScriptOutputType.MULTI, keys(streamId), bytes(afterSeq),
+                bytes(Math.max(0, maxEntries)), bytes(channel(streamId)), bytes(prefix), bytes(streamId),
+                bytes(problemJson));
         String status = text(answer.get(0));
         if (status.equals("gone")) {
             return null;
@@ -380,15 +683,19 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
                     streamId, afterSeq, text(answer.get(2)));
             return null;
         }
-        Watchers watchers = watched.get(channel(streamId));
-        if (watchers != null && !watchers.epoch.compareAndSet(null, epoch) && !epoch.equals(watchers.epoch.get())) {
-            LOG.warn("Stream {}: Redis lost it, and it was created again since it was read here", streamId);
-            return null;
-        }
         long last = Long.parseLong(text(answer.get(2)));
         String outcome = text(answer.get(3));
-        List<byte[]> frames = new ArrayList<>(answer.size() - 4);
-        for (int i = 4; i < answer.size(); i++) {
+        Watchers watchers = watched.get(channel(streamId));
+        if (watchers != null) {
+            if (!watchers.epoch.compareAndSet(null, epoch) && !epoch.equals(watchers.epoch.get())) {
+                LOG.warn("Stream {}: Redis lost it, and it was created again since it was read here", streamId);
+                return null;
+            }
+            String producerNode = text(answer.get(4));
+            watchers.producerNode = outcome.isEmpty() && !producerNode.isEmpty() ? producerNode : null;
+        }
+        List<byte[]> frames = new ArrayList<>(answer.size() - 5);
+        for (int i = 5; i < answer.size(); i++) {
             frames.add((byte[]) answer.get(i));
         }
         long lastSeq = afterSeq + frames.size();
@@ -403,12 +710,16 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
         try {
             Watchers watchers = watched.get(channel);
             if (watchers == null) {
-                watchers = new Watchers();
+                StatefulRedisPubSubConnection<String, String> pubSub = connections().pubSub();
+                watchers = new Watchers(streamId);
                 watchers.callbacks.add(onChange);
                 watched.put(channel, watchers);
                 try {
                     // Subscribed before this returns: a change after it is never missed.
                     pubSub.sync().subscribe(channel);
+                    if (!producing.containsKey(streamId)) {
+                        recordPresence(List.of(streamId), PRESENCE_MILLIS);
+                    }
                 } catch (RuntimeException e) {
                     watched.remove(channel, watchers);
                     throw e;
@@ -431,7 +742,13 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             }
             watched.remove(channel, watchers);
             try {
-                pubSub.sync().unsubscribe(channel);
+                Connections made = connections;
+                if (made != null) {
+                    made.pubSub().sync().unsubscribe(channel);
+                }
+                if (!producing.containsKey(watchers.streamId)) {
+                    recordPresence(List.of(watchers.streamId), 0); // the readers here left now
+                }
             } catch (RuntimeException e) {
                 // Disconnected: the subscription went with the connection, or wakes no one if it comes back.
                 LOG.debug("Could not unsubscribe from {}: {}", channel, e.toString());
@@ -441,13 +758,51 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
         }
     }
 
-    /** Closes the connections to Redis. */
+    // ---- several servers ----
+
+    @Override
+    public void requestStop(String streamId) {
+        STOP.run(redis(), ScriptOutputType.INTEGER, new String[] {keys(streamId)[0]}, bytes(prefix), bytes(streamId));
+    }
+
+    @Override
+    public void onStopRequest(Consumer<String> cancelProducer) {
+        this.stopHandler = cancelProducer;
+    }
+
+    @Override
+    public Duration withoutRemoteReaders(String streamId) {
+        Long away = ABSENT.run(redis(), ScriptOutputType.INTEGER, new String[] {keys(streamId)[0]}, bytes(presenceField));
+        if (away == -2) {
+            return null;
+        }
+        return away == -1 ? Duration.ZERO : Duration.ofMillis(away);
+    }
+
+    /** This server's id in Redis: its lease is the key {@code <prefix>node:<id>}. */
+    public String serverId() {
+        return node;
+    }
+
+    /** Closes the connections to Redis; this server's lease lapses. */
     @Override
     public void close() {
+        closed = true;
+        ticks.shutdownNow();
+        connectLock.lock();
         try {
-            pubSub.close();
-            connection.close();
+            Connections made = connections;
+            if (made != null) {
+                try {
+                    made.commands().sync().del(leaseKey);
+                } catch (RuntimeException e) {
+                    // out of reach: the lease lapses by itself
+                }
+                made.pubSub().close();
+                made.commands().close();
+            }
         } finally {
+            connectLock.unlock();
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }

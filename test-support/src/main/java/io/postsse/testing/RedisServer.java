@@ -167,7 +167,23 @@ public final class RedisServer implements AutoCloseable {
     /** Stops redis-server and starts it again on the same port, empty: what a restart without persistence does. */
     public void restart() throws IOException {
         kill();
+        Files.deleteIfExists(dir.resolve("dump.rdb"));
         launch();
+    }
+
+    /**
+     * Saves the data, stops redis-server (SIGKILL) and leaves it stopped until
+     * {@link #restartWithData()}: a Redis out of reach for a while, which loses nothing.
+     */
+    public void killKeepingData() throws IOException {
+        cli("SAVE");
+        kill();
+    }
+
+    /** Starts redis-server again on the same port with the data {@link #killKeepingData()} saved. */
+    public void restartWithData() throws IOException {
+        launch();
+        Files.deleteIfExists(dir.resolve("dump.rdb")); // loaded: the next restart starts empty
     }
 
     /** Stops redis-server (SIGKILL, at once), leaving it stopped until {@link #restart()}. */

@@ -87,7 +87,7 @@ final class InMemoryEventLog implements EventLog {
     }
 
     @Override
-    public boolean create(String streamId) {
+    public boolean create(String streamId, Duration retention) {
         sweep();
         StreamLog fresh = new StreamLog(streamId, false);
         while (true) {

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LogProducer implements EventEmitter {
     private static final Logger LOG = LoggerFactory.getLogger(LogProducer.class);
+    /** The shortest wait before the grace period is looked at again. */
+    private static final Duration MIN_GRACE_RECHECK = Duration.ofMillis(100);
 
     private final String streamId;
     /** {@code <streamId>:}, which each event's id starts with. */
@@ -54,6 +56,8 @@ final class LogProducer implements EventEmitter {
     /** Connections attached to the stream on this server. */
     private int attached;
     private ScheduledFuture<?> graceTimer;
+    /** Counts the grace timers set, so that one overtaken by an attach and a detach does nothing. */
+    private long graceRound;
     private long startedNanos;
 
     LogProducer(String streamId, String path, ResumableStreams owner, JsonMapper jsonMapper) {
@@ -101,6 +105,7 @@ final class LogProducer implements EventEmitter {
         String text = SseStream.dataText(jsonMapper, data);
         String type = event.type();
         StreamCapacityException full;
+        StreamClosedException stopped = null;
         lock.lock();
         try {
             requireOpen();
@@ -125,15 +130,24 @@ final class LogProducer implements EventEmitter {
                         return;
                     } catch (StreamCapacityException e) {
                         full = e;
+                    } catch (StreamClosedException e) {
+                        full = null;
+                        stopped = e; // through another server, whose message did not reach this one
                     }
                 }
             }
-            LOG.warn("Stream {}: {}", streamId, full.getMessage());
-            finish(EventLog.FAILED, "The stream was stopped: it grew past what the server keeps of one stream.");
+            if (full != null) {
+                LOG.warn("Stream {}: {}", streamId, full.getMessage());
+                finish(EventLog.FAILED, "The stream was stopped: it grew past what the server keeps of one stream.");
+            }
         } finally {
             lock.unlock();
         }
-        throw full;
+        if (full != null) {
+            throw full;
+        }
+        cancel("stopped by its client, through another server");
+        throw stopped;
     }
 
     @Override
@@ -365,11 +379,52 @@ final class LogProducer implements EventEmitter {
         try {
             attached--;
             if (attached == 0 && outcome == null && graceTimer == null) {
-                Duration grace = owner.settings().resumeGrace();
-                graceTimer = owner.schedule(() -> cancel("no client attached for " + grace.toMillis() + " ms"), grace);
+                long round = ++graceRound;
+                graceTimer = owner.schedule(() -> graceOver(round), owner.settings().resumeGrace());
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The grace period after the last connection here left is over: cancels the stream, unless a
+     * connection attached since, or clients read it through other servers sharing the log (then
+     * the grace counts from when the last of them left).
+     */
+    private void graceOver(long round) {
+        lock.lock();
+        try {
+            if (attached > 0 || outcome != null || round != graceRound) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        Duration grace = owner.settings().resumeGrace();
+        Duration elsewhere;
+        try {
+            elsewhere = log.withoutRemoteReaders(streamId);
+        } catch (RuntimeException e) {
+            LOG.debug("Stream {}: could not learn whether other servers have readers: {}", streamId, e.toString());
+            elsewhere = null;
+        }
+        lock.lock();
+        try {
+            if (attached > 0 || outcome != null || round != graceRound) {
+                return;
+            }
+            if (elsewhere != null && elsewhere.compareTo(grace) < 0) {
+                // Read elsewhere until a moment ago: look again once the grace since then is over.
+                Duration wait = grace.minus(elsewhere);
+                long next = ++graceRound;
+                graceTimer = owner.schedule(() -> graceOver(next), wait.compareTo(MIN_GRACE_RECHECK) < 0 ? MIN_GRACE_RECHECK : wait);
+                return;
+            }
+            graceTimer = null;
+        } finally {
+            lock.unlock();
+        }
+        cancel("no client attached for " + grace.toMillis() + " ms");
     }
 }

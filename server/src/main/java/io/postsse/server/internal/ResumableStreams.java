@@ -70,6 +70,13 @@ public final class ResumableStreams {
         });
         this.memoryLog = settings.eventLog() == null ? new InMemoryEventLog(settings.maxLogBytes()) : null;
         this.log = settings.eventLog() != null ? settings.eventLog() : memoryLog;
+        // A client stopped, through another server, a stream whose producer runs here.
+        log.onStopRequest(streamId -> {
+            LogProducer producer = running.get(streamId);
+            if (producer != null) {
+                producer.cancel("stopped by its client, through another server");
+            }
+        });
         LOG.info("Resumable streams keep their logs {}", memoryLog != null
                 ? "in this server's memory (maxLogBytes " + settings.maxLogBytes() + ")" : "in " + log);
         this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
@@ -185,7 +192,7 @@ public final class ResumableStreams {
         }
         boolean created = false;
         try {
-            created = log.create(streamId);
+            created = log.create(streamId, settings.retention());
         } catch (RuntimeException e) {
             throw new LogUnavailable(e);
         } finally {
@@ -212,8 +219,9 @@ public final class ResumableStreams {
     }
 
     /**
-     * Stops a stream: cancels its producer when it runs here; a stream the log does not hold gets
-     * a tombstone, so that it never starts. Throws {@link LogUnavailable} when the log failed.
+     * Stops a stream: cancels its producer when it runs here, or asks the server that runs it
+     * through the log; a stream the log does not hold gets a tombstone, so that it never starts.
+     * Throws {@link LogUnavailable} when the log failed.
      */
     void stop(String streamId) {
         boolean tombstone;
@@ -233,6 +241,12 @@ public final class ResumableStreams {
         LogProducer producer = running.get(streamId);
         if (producer != null) {
             producer.cancel("stopped by its client");
+            return;
+        }
+        try {
+            log.requestStop(streamId);
+        } catch (RuntimeException e) {
+            throw new LogUnavailable(e);
         }
     }
 

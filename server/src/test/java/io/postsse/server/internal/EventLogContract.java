@@ -56,7 +56,7 @@ abstract class EventLogContract {
     @Test
     void readGivesTheEntriesAfterTheSeqInOrderAndTheOutcomeOnlyWithTheLast() {
         EventLog log = log();
-        assertTrue(log.create(A));
+        assertTrue(log.create(A, RETENTION));
         for (int seq = 1; seq <= 5; seq++) {
             log.append(A, seq, frame("e" + seq));
         }
@@ -81,7 +81,7 @@ abstract class EventLogContract {
     @Test
     void readOfNoEntriesSaysWhetherTheStreamIsHeld() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         EventLog.Entries held = log.read(A, 0, 0);
         assertEquals(List.of(), held.frames());
@@ -98,7 +98,7 @@ abstract class EventLogContract {
     @Test
     void framesComeBackByteForByte() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         byte[] everyByte = new byte[256];
         for (int i = 0; i < everyByte.length; i++) {
             everyByte[i] = (byte) i;
@@ -124,7 +124,7 @@ abstract class EventLogContract {
     @Test
     void manyEntriesAreReadInBatchesWithoutAGap() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         int count = 5000;
         for (int seq = 1; seq <= count; seq++) {
             log.append(A, seq, frame("e" + seq));
@@ -152,7 +152,7 @@ abstract class EventLogContract {
     @Test
     void appendOutOfOrderOrAfterTheEndIsRefused() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         assertThrows(IllegalArgumentException.class, () -> log.append(A, 2, frame("x")));
         log.append(A, 1, frame("x"));
         assertThrows(IllegalArgumentException.class, () -> log.append(A, 1, frame("x")));
@@ -166,7 +166,7 @@ abstract class EventLogContract {
     @Test
     void theErrorEntryEndsAFailedStream() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         log.appendError(A, 2, frame("error"));
         log.end(A, EventLog.FAILED, RETENTION);
@@ -178,7 +178,7 @@ abstract class EventLogContract {
     @Test
     void endOfAStreamEndedAlreadyChangesNothing() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         log.end(A, EventLog.CANCELLED, RETENTION);
         log.end(A, EventLog.COMPLETED, RETENTION);
         assertEquals(EventLog.CANCELLED, log.read(A, 0, 10).outcome());
@@ -189,10 +189,10 @@ abstract class EventLogContract {
     @Test
     void createIsRefusedForAStreamHeldOrTombstoned() {
         EventLog log = log();
-        assertTrue(log.create(A));
-        assertFalse(log.create(A));
+        assertTrue(log.create(A, RETENTION));
+        assertFalse(log.create(A, RETENTION));
         assertTrue(log.tombstone(B, RETENTION));
-        assertFalse(log.create(B));
+        assertFalse(log.create(B, RETENTION));
         assertNull(log.read(B, 0, 10), "a tombstone holds no stream");
         assertThrows(IllegalStateException.class, () -> log.append(B, 1, frame("x")));
     }
@@ -200,7 +200,7 @@ abstract class EventLogContract {
     @Test
     void tombstoneIsRefusedForAStreamHeld() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         assertFalse(log.tombstone(A, RETENTION));
         assertNotNull(log.read(A, 0, 10));
         log.end(A, EventLog.COMPLETED, RETENTION);
@@ -212,8 +212,8 @@ abstract class EventLogContract {
     @Test
     void watchersAreCalledOnAppendAndEndUntilTheWatchIsClosed() throws InterruptedException {
         EventLog log = log();
-        log.create(A);
-        log.create(B);
+        log.create(A, RETENTION);
+        log.create(B, RETENTION);
         Semaphore onA = new Semaphore(0);
         EventLog.Watch watch = log.watch(A, onA::release);
         onA.drainPermits(); // a log may wake a new watcher once, to be safe
@@ -222,7 +222,7 @@ abstract class EventLogContract {
         log.end(A, EventLog.CANCELLED, RETENTION);
         awaitCall(onA, "woken by the end");
         watch.close();
-        log.create(C);
+        log.create(C, RETENTION);
         Semaphore onC = new Semaphore(0);
         try (EventLog.Watch other = log.watch(C, onC::release)) {
             onC.drainPermits();
@@ -237,7 +237,7 @@ abstract class EventLogContract {
     @Test
     void severalWatchersOfOneStreamAreAllCalled() throws InterruptedException {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         Semaphore first = new Semaphore(0);
         Semaphore second = new Semaphore(0);
         EventLog.Watch one = log.watch(A, first::release);
@@ -255,13 +255,13 @@ abstract class EventLogContract {
     void endedStreamIsDroppedOnceItsRetentionHasPassed() throws InterruptedException {
         EventLog log = log();
         Duration retention = shortRetention();
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         log.end(A, EventLog.COMPLETED, retention);
         assertNotNull(log.read(A, 0, 10));
         pass(retention);
         assertNull(log.read(A, 0, 10));
-        assertTrue(log.create(A), "the id is free again");
+        assertTrue(log.create(A, RETENTION), "the id is free again");
         assertEquals(List.of(), log.read(A, 0, 10).frames(), "a new stream");
     }
 
@@ -270,15 +270,15 @@ abstract class EventLogContract {
         EventLog log = log();
         Duration retention = shortRetention();
         assertTrue(log.tombstone(A, retention));
-        assertFalse(log.create(A));
+        assertFalse(log.create(A, RETENTION));
         pass(retention);
-        assertTrue(log.create(A));
+        assertTrue(log.create(A, RETENTION));
     }
 
     @Test
     void zeroRetentionDropsTheStreamAtItsEnd() {
         EventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         log.end(A, EventLog.COMPLETED, Duration.ZERO);
         assertNull(log.read(A, 0, 10));

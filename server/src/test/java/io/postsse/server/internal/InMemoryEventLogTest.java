@@ -50,7 +50,7 @@ class InMemoryEventLogTest extends EventLogContract {
     @Test
     void endedStreamGivesItsMemoryBackOnceItsRetentionHasPassed() {
         InMemoryEventLog log = log(1 << 20);
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         log.end(A, EventLog.COMPLETED, Duration.ofSeconds(10));
         now.addAndGet(Duration.ofSeconds(9).toNanos());
@@ -63,10 +63,10 @@ class InMemoryEventLogTest extends EventLogContract {
     @Test
     void sweepDropsExpiredStreamsAndTombstonesWithoutBeingAsked() {
         InMemoryEventLog log = log(1 << 20);
-        log.create(A);
+        log.create(A, RETENTION);
         log.end(A, EventLog.COMPLETED, Duration.ofSeconds(10));
         log.tombstone(B, Duration.ofSeconds(10));
-        log.create(C);
+        log.create(C, RETENTION);
         assertEquals(3, log.size());
         now.addAndGet(Duration.ofSeconds(10).toNanos());
         log.sweep();
@@ -77,7 +77,7 @@ class InMemoryEventLogTest extends EventLogContract {
     @Test
     void runningStreamIsNeverExpired() {
         InMemoryEventLog log = log(1 << 20);
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         now.addAndGet(Duration.ofDays(1).toNanos());
         log.sweep();
@@ -89,11 +89,11 @@ class InMemoryEventLogTest extends EventLogContract {
         // Room for two streams of one 1000-byte entry each, not three.
         InMemoryEventLog log = log(2 * cost(A, 1000) + 100);
         for (String id : new String[] {B, A}) { // B ends first, then A
-            log.create(id);
+            log.create(id, RETENTION);
             log.append(id, 1, new byte[1000]);
             log.end(id, EventLog.COMPLETED, RETENTION);
         }
-        log.create(C);
+        log.create(C, RETENTION);
         log.append(C, 1, new byte[1000]);
         assertNull(log.read(B, 0, 10), "the stream that ended first is dropped");
         assertNotNull(log.read(A, 0, 10));
@@ -104,9 +104,9 @@ class InMemoryEventLogTest extends EventLogContract {
     @Test
     void fullLogWithOnlyRunningStreamsRefusesTheAppend() {
         InMemoryEventLog log = log(2 * cost(A, 1000) + 100);
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, new byte[1000]);
-        log.create(B);
+        log.create(B, RETENTION);
         log.append(B, 1, new byte[1000]);
         StreamCapacityException refused = assertThrows(StreamCapacityException.class,
                 () -> log.append(B, 2, new byte[1000]));
@@ -125,12 +125,12 @@ class InMemoryEventLogTest extends EventLogContract {
     @Test
     void droppedStreamWakesItsWatchers() {
         InMemoryEventLog log = log(cost(A, 1000) + 100);
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, new byte[1000]);
         log.end(A, EventLog.COMPLETED, RETENTION);
         AtomicInteger calls = new AtomicInteger();
         log.watch(A, calls::incrementAndGet);
-        log.create(B);
+        log.create(B, RETENTION);
         log.append(B, 1, new byte[1000]);
         assertEquals(1, calls.get(), "a reader learns that the stream is gone");
         assertNull(log.read(A, 0, 10));

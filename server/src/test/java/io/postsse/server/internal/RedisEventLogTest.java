@@ -88,7 +88,18 @@ class RedisEventLogTest extends EventLogContract {
         return Long.parseLong(redis.cli("PTTL", key));
     }
 
+    /** The streams' keys, without the servers' leases ({@code <prefix>node:<id>}), which each expire on their own. */
     private List<String> keys() throws IOException {
+        List<String> keys = new ArrayList<>();
+        for (String key : allKeys()) {
+            if (!key.startsWith(prefix + "node:")) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    private List<String> allKeys() throws IOException {
         String scan = redis.cli("--scan", "--pattern", prefix + "*");
         return scan.isEmpty() ? List.of() : List.of(scan.split("\n"));
     }
@@ -113,7 +124,7 @@ class RedisEventLogTest extends EventLogContract {
     @Test
     void keysExpireWithTheRetentionAndNoneOutlivesIt() throws Exception {
         RedisEventLog log = connect(Duration.ofMinutes(10));
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         assertEquals(List.of(streamKey(A), metaKey(A)).stream().sorted().toList(), keys().stream().sorted().toList());
         for (String key : List.of(metaKey(A), streamKey(A))) {
@@ -134,7 +145,7 @@ class RedisEventLogTest extends EventLogContract {
     @Test
     void runningStreamIsDroppedAfterItsIdleExpiry() throws Exception {
         RedisEventLog log = connect(Duration.ofMillis(300));
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("x"));
         pass(Duration.ofMillis(300));
         assertNull(log.read(A, 0, 10));
@@ -145,7 +156,7 @@ class RedisEventLogTest extends EventLogContract {
     @Test
     void aRedisOutOfMemoryRefusesTheAppend() throws Exception {
         RedisEventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         long used = Long.parseLong(redis.cli("INFO", "memory").lines()
                 .filter(line -> line.startsWith("used_memory:")).findFirst().orElseThrow().substring(12).trim());
         redis.cli("CONFIG", "SET", "maxmemory", Long.toString(used + (2 << 20)));
@@ -169,7 +180,7 @@ class RedisEventLogTest extends EventLogContract {
     void aStreamThatRedisLostIsGoneNeverAGap() throws Exception {
         RedisEventLog producer = log();
         RedisEventLog reader = log();
-        producer.create(A);
+        producer.create(A, RETENTION);
         producer.append(A, 1, frame("e1"));
         producer.append(A, 2, frame("e2"));
         try (EventLog.Watch watch = reader.watch(A, () -> {
@@ -180,7 +191,7 @@ class RedisEventLogTest extends EventLogContract {
             assertThrows(IllegalStateException.class, () -> producer.append(A, 3, frame("e3")));
             // The same id, created again (a start sent again): a new stream, with its own epoch.
             RedisEventLog other = log();
-            assertTrue(other.create(A));
+            assertTrue(other.create(A, RETENTION));
             for (int seq = 1; seq <= 4; seq++) {
                 other.append(A, seq, frame("new" + seq));
             }
@@ -198,7 +209,7 @@ class RedisEventLogTest extends EventLogContract {
     void aStreamMissingEntriesIsMarkedLostAndItsReadersWoken() throws Exception {
         RedisEventLog log = log();
         RedisEventLog elsewhere = log();
-        log.create(A);
+        log.create(A, RETENTION);
         for (int seq = 1; seq <= 3; seq++) {
             log.append(A, seq, frame("e" + seq));
         }
@@ -220,7 +231,7 @@ class RedisEventLogTest extends EventLogContract {
     @Test
     void aStreamWhoseLogKeyVanishedIsLost() throws Exception {
         RedisEventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("e1"));
         redis.cli("DEL", streamKey(A));
         assertNull(log.read(A, 0, 0));
@@ -232,7 +243,7 @@ class RedisEventLogTest extends EventLogContract {
         // Redis came back with an older state (a replica behind, the last second of an AOF):
         // the reader has seen events the log no longer holds.
         RedisEventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("e1"));
         assertNull(log.read(A, 3, 10));
         assertNull(log.read(A, 0, 10), "and it stays lost");
@@ -241,7 +252,7 @@ class RedisEventLogTest extends EventLogContract {
     @Test
     void aRestartOfRedisLosesTheStreamsOpenlyAndNewOnesWorkAfter() throws Exception {
         RedisEventLog log = log();
-        log.create(A);
+        log.create(A, RETENTION);
         log.append(A, 1, frame("e1"));
         Semaphore woken = new Semaphore(0);
         try (EventLog.Watch watch = log.watch(A, woken::release)) {
@@ -250,7 +261,7 @@ class RedisEventLogTest extends EventLogContract {
             assertNull(once(() -> log.read(A, 1, 10)), "gone: no silent gap, no hang");
             awaitCall(woken, "the watchers are woken once subscribed again");
             assertThrows(IllegalStateException.class, () -> log.append(A, 2, frame("e2")));
-            assertTrue(once(() -> log.create(B)));
+            assertTrue(once(() -> log.create(B, RETENTION)));
             log.append(B, 1, frame("b1"));
             assertEquals(List.of("b1"), texts(log.read(B, 0, 10)));
         }
@@ -262,7 +273,7 @@ class RedisEventLogTest extends EventLogContract {
     void aStreamWrittenByOneServerIsReadLiveByAnother() throws Exception {
         RedisEventLog nodeA = log();
         RedisEventLog nodeB = log();
-        nodeA.create(A);
+        nodeA.create(A, RETENTION);
         nodeA.append(A, 1, frame("e1"));
         Semaphore woken = new Semaphore(0);
         try (EventLog.Watch watch = nodeB.watch(A, woken::release)) {
@@ -280,4 +291,148 @@ class RedisEventLogTest extends EventLogContract {
         assertEquals("0", redis.cli("PUBSUB", "NUMSUB", prefix + "{" + A + "}:wake").lines().skip(1).findFirst().orElseThrow(),
                 "unsubscribed once the last watch closed");
     }
+
+    @Test
+    void aStreamWhoseProducersServerDiedEndsFailedWithAnErrorForEveryReader() throws Exception {
+        RedisEventLog nodeA = log();
+        RedisEventLog nodeB = log();
+        Duration retention = Duration.ofSeconds(30);
+        nodeA.create(A, retention);
+        nodeA.append(A, 1, frame("e1"));
+        Semaphore woken = new Semaphore(0);
+        try (EventLog.Watch watch = nodeB.watch(A, woken::release)) {
+            assertEquals(List.of("e1"), texts(nodeB.read(A, 0, 10)));
+            assertNull(nodeB.read(A, 1, 10).outcome(), "running while its server holds its lease");
+            woken.drainPermits();
+            long died = System.nanoTime();
+            nodeA.close(); // its lease is gone, as it would lapse after a kill
+            awaitCall(woken, "the reader is woken when the producer's server has no lease");
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - died);
+            assertTrue(waitedMillis <= 5_000, "woken within 5 s, not " + waitedMillis + " ms");
+            EventLog.Entries end = nodeB.read(A, 1, 10);
+            String error = "event: error\nid: " + A + ":2\ndata: {\"type\":\"about:blank\",\"title\":\"Internal Server Error\","
+                    + "\"status\":500,\"detail\":\"" + RedisEventLog.PRODUCER_LOST + "\"}\n\n";
+            assertEquals(List.of(error), texts(end));
+            assertEquals(EventLog.FAILED, end.outcome());
+        }
+        EventLog.Entries again = nodeB.read(A, 0, 10);
+        assertEquals(List.of("e1"), texts(again).subList(0, 1), "a later reader gets the stream, then the same error");
+        assertEquals(2, again.frames().size());
+        assertEquals(EventLog.FAILED, again.outcome());
+        for (String key : List.of(metaKey(A), streamKey(A))) {
+            long ttl = pttl(key);
+            assertTrue(ttl > 0 && ttl <= retention.toMillis(), key + " expires with the retention: " + ttl);
+        }
+    }
+
+    @Test
+    void theLeaseOfAServerIsAKeyThatExpiresAndIsRenewed() throws Exception {
+        RedisEventLog log = log();
+        String lease = prefix + "node:" + log.serverId();
+        long ttl = pttl(lease);
+        assertTrue(ttl > 0 && ttl <= RedisEventLog.PRODUCER_LEASE.toMillis(), "the lease expires: " + ttl);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pttl(lease) <= ttl) { // renewed each second
+            assertTrue(System.nanoTime() < deadline, "the lease is renewed");
+            Thread.sleep(50); // polling Redis's clock
+        }
+        log.close();
+        assertEquals(-2, pttl(lease), "a server that stops gives its lease up");
+    }
+
+    @Test
+    void aStopThroughAnotherServerReachesTheProducersServerAndItsNextAppendFails() throws Exception {
+        RedisEventLog nodeA = log();
+        RedisEventLog nodeB = log();
+        Semaphore stops = new Semaphore(0);
+        List<String> stopped = new java.util.concurrent.CopyOnWriteArrayList<>();
+        nodeA.onStopRequest(id -> {
+            stopped.add(id);
+            stops.release();
+        });
+        nodeB.onStopRequest(id -> stopped.add("on B: " + id));
+        nodeA.create(A, RETENTION);
+        nodeA.append(A, 1, frame("e1"));
+        nodeB.requestStop(A);
+        awaitCall(stops, "the producer's server is told");
+        assertEquals(List.of(A), stopped);
+        assertThrows(io.postsse.server.StreamClosedException.class, () -> nodeA.append(A, 2, frame("e2")),
+                "a server that missed the message learns it at the next append");
+        nodeB.requestStop(B); // not held: nothing to tell
+        assertEquals(List.of(A), stopped);
+    }
+
+    @Test
+    void readersOnAnotherServerAreSeenByTheProducersServerUntilTheyLeave() throws Exception {
+        RedisEventLog nodeA = log();
+        RedisEventLog nodeB = log();
+        nodeA.create(A, RETENTION);
+        assertNull(nodeA.withoutRemoteReaders(A), "no reader elsewhere yet");
+        EventLog.Watch watch = nodeB.watch(A, () -> { });
+        assertEquals(Duration.ZERO, nodeA.withoutRemoteReaders(A), "read through server B now");
+        try (EventLog.Watch own = nodeA.watch(A, () -> { })) {
+            assertEquals(Duration.ZERO, nodeA.withoutRemoteReaders(A), "its own readers are not counted as elsewhere");
+        }
+        watch.close();
+        Duration away = nodeA.withoutRemoteReaders(A);
+        assertTrue(away != null && !away.isNegative() && away.compareTo(Duration.ofSeconds(2)) < 0,
+                "left a moment ago: " + away);
+    }
+
+    @Test
+    void aServerStartedWithoutRedisConnectsOnceRedisIsThere() throws Exception {
+        redis.kill();
+        RedisEventLog log;
+        try {
+            log = log(); // no exception: the server starts
+            assertThrows(RedisException.class, () -> log.create(A, RETENTION), "refused while Redis is out of reach");
+        } finally {
+            redis.restart();
+        }
+        assertTrue(once(() -> log.create(A, RETENTION)), "connected in the background, with no restart");
+        log.append(A, 1, frame("e1"));
+        assertEquals(List.of("e1"), texts(log.read(A, 0, 10)));
+    }
+
+    @Test
+    void watchersAreWokenWhenRedisGoesAwaySoThatTheyDoNotWaitOnALostStream() throws Exception {
+        RedisEventLog log = log();
+        log.create(A, RETENTION);
+        Semaphore woken = new Semaphore(0);
+        try (EventLog.Watch watch = log.watch(A, woken::release)) {
+            woken.drainPermits();
+            redis.kill();
+            try {
+                awaitCall(woken, "woken by the disconnection");
+                assertThrows(RedisException.class, () -> log.read(A, 0, 10), "a read fails: the reader is cut");
+            } finally {
+                redis.restart();
+            }
+        }
+    }
+
+    @Test
+    void anEndThatCouldNotReachRedisReachesItOnceRedisIsBack() throws Exception {
+        RedisEventLog producer = log();
+        RedisEventLog reader = log();
+        producer.create(A, RETENTION);
+        producer.append(A, 1, frame("e1"));
+        redis.killKeepingData();
+        try {
+            assertThrows(RedisException.class, () -> producer.end(A, EventLog.COMPLETED, RETENTION));
+        } finally {
+            redis.restartWithData();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            EventLog.Entries entries = once(() -> reader.read(A, 1, 10));
+            assertNotNull(entries, "the stream outlived the restart");
+            if (EventLog.COMPLETED.equals(entries.outcome())) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, "the end reaches Redis once it is back");
+            Thread.sleep(50); // the end is sent again each second
+        }
+    }
+
 }
