@@ -140,9 +140,9 @@ for to, label in (("node A", "on the producer's node"), ("node B", "on another n
     goal = f"stop → producer cancelled ≤ 100 ms p99, Redis log, `DELETE` {label}"
     if timeouts == rounds:
         goals.append((goal, f"{timeouts} of {rounds} rounds timed out (1 s)", False,
-                      "A `DELETE` sent to another server than the producer's did not cancel it within a second: in "
-                      "this run's server, a `DELETE` stops only a producer running on the server that receives it "
-                      "(README, the log in Redis)."))
+                      "No `DELETE` sent to another server than the producer's cancelled the producer within a "
+                      "second: the stop did not reach the producer's server (a server that stops only the producers "
+                      "it runs itself)."))
     else:
         p99 = number(r[8])
         why = f"{timeouts} of {rounds} rounds did not cancel within a second." if timeouts else ""
