@@ -189,7 +189,8 @@ final class RedisBenchmark {
                         + " on loopback, without persistence, started by the benchmark. Nodes A and B are two servers in one JVM, "
                         + "each with its own `RedisEventLog` (a command connection and a pub/sub connection) on that Redis; "
                         + "the in-memory node is a third, with the default log. JDK " + Runtime.version().feature()
-                        + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + LocalDate.now(ZoneOffset.UTC) + ".");
+                        + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + LocalDate.now(ZoneOffset.UTC)
+                        + "; the machine's load average (1 min) at the start: " + loadAverage() + ".");
                 if (all || mode.equals("redis-throughput")) {
                     throughput(memory, a, b);
                 }
@@ -565,8 +566,8 @@ final class RedisBenchmark {
                 + "each %d events 1 s apart (16-byte events), in memory against Redis%n", streams, openPerSecond, eventsEach);
         System.out.println();
         System.out.println("| log | streams | held to the end | failed | events/s over the run | delay p50 ms | delay p99 ms | delay max ms"
-                + " | JVM CPU (server and clients) | redis-server CPU |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                + " | JVM CPU (server and clients) | redis-server CPU | load average (1 min) at the end |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Node node : List.of(memory, a)) {
             System.gc();
             double jvmBefore = jvmCpuSeconds();
@@ -575,11 +576,24 @@ final class RedisBenchmark {
                     streams / openPerSecond + eventsEach + 60);
             double jvm = jvmCpuSeconds() - jvmBefore;
             double redisCpu = processCpuSeconds(redis.pid()) - redisBefore;
-            System.out.printf("| %s | %,d | %,d | %,d | %,.0f | %.1f | %.1f | %.1f | %.0f%% of a core | %s |%n",
+            System.out.printf("| %s | %,d | %,d | %,d | %,.0f | %.1f | %.1f | %.1f | %.0f%% of a core | %s | %s |%n",
                     node.name.equals("in memory") ? "in memory" : "Redis", streams, result.completed(), result.failed(),
                     result.events() / result.seconds(), result.percentileMillis(50), result.percentileMillis(99),
                     result.percentileMillis(100), 100 * jvm / result.seconds(),
-                    node.name.equals("in memory") ? "—" : String.format("%.0f%% of a core", 100 * redisCpu / result.seconds()));
+                    node.name.equals("in memory") ? "—" : String.format("%.0f%% of a core", 100 * redisCpu / result.seconds()),
+                    loadAverage());
+        }
+    }
+
+    /**
+     * The machine's load average over the last minute, this benchmark included: what else ran
+     * meanwhile (the machines are shared), for the reader to weigh the tails by.
+     */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
         }
     }
 

@@ -314,6 +314,7 @@ final class RedisTransportBenchmark {
                 new Setup("`XREAD BLOCK`, a connection per stream", 1000, plain, DedicatedXread::new),
                 new Setup("`XREAD BLOCK`, one connection for all streams", 1000, plain, SharedXread::new));
         // A first pass, unreported, so that the ones reported run on warm code.
+        String loadBefore = RedisBenchmark.loadAverage();
         measure(client, redis, writer, setups.get(0));
         measure(client, redis, writer, setups.get(1));
         List<List<Pass>> passes = new ArrayList<>();
@@ -342,8 +343,9 @@ final class RedisTransportBenchmark {
         }
         System.out.println();
         System.out.printf("Each figure is the median of %d interleaved passes. Delays: %,d appends a pass at %,d/s, spread over the "
-                + "streams; the rest: %,d appends a pass, as fast as they go. The JVM's CPU includes the writer's.%n",
-                PASSES, PACED_EVENTS, PACED_PER_SECOND, BURST);
+                + "streams; the rest: %,d appends a pass, as fast as they go. The JVM's CPU includes the writer's. "
+                + "The machine's load average (1 min): %s before the passes, %s after.%n",
+                PASSES, PACED_EVENTS, PACED_PER_SECOND, BURST, loadBefore, RedisBenchmark.loadAverage());
     }
 
     private static double median(List<Pass> runs, java.util.function.ToDoubleFunction<Pass> figure) {
