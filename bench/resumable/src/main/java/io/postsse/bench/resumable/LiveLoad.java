@@ -25,8 +25,18 @@ final class LiveLoad {
     private static final int MAX_PENDING = 256;
 
     /** How a load went. */
-    record Result(int streams, int answered, int completed, int failed, long events, double seconds, long[] histogram) {
+    record Result(int streams, int answered, int completed, int failed, long events, double seconds, long[] histogram,
+            long[] allOpenHistogram) {
         double percentileMillis(int percent) {
+            return percentileMillis(histogram, percent);
+        }
+
+        /** Of the events sent once every stream was answered: the steady state, without the opening rush. */
+        double allOpenPercentileMillis(int percent) {
+            return percentileMillis(allOpenHistogram, percent);
+        }
+
+        private static double percentileMillis(long[] histogram, int percent) {
             long total = 0;
             for (long count : histogram) {
                 total += count;
@@ -80,6 +90,8 @@ final class LiveLoad {
                 + "Content-Length: " + bodyBytes.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
         long[] histogram = new long[BUCKETS];
+        long[] allOpenHistogram = new long[BUCKETS];
+        long[] allOpenAt = {Long.MAX_VALUE};
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         List<Stream> all = new ArrayList<>(streams);
         int opened = 0;
@@ -135,13 +147,13 @@ final class LiveLoad {
                             long now = System.nanoTime();
                             int before = stream.received;
                             boolean wasInBody = stream.inBody;
-                            if (!parse(stream, buffer.array(), read, now, histogram)) {
+                            if (!parse(stream, buffer.array(), read, now, histogram, allOpenHistogram, allOpenAt[0])) {
                                 done++;
                                 finish(stream, key, eventsPerStream);
                                 continue;
                             }
-                            if (!wasInBody && stream.inBody) {
-                                answered++;
+                            if (!wasInBody && stream.inBody && ++answered == streams) {
+                                allOpenAt[0] = now;
                             }
                             events += stream.received - before;
                         }
@@ -163,7 +175,7 @@ final class LiveLoad {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new Result(streams, answered, completed, streams - completed, events, seconds, histogram);
+        return new Result(streams, answered, completed, streams - completed, events, seconds, histogram, allOpenHistogram);
     }
 
     /** Closes the stream's connection; whether it read all its events and then the end marker {@code completed}. */
@@ -179,7 +191,8 @@ final class LiveLoad {
     }
 
     /** Takes in what was read; false when the response is not a 200. */
-    private static boolean parse(Stream stream, byte[] bytes, int length, long now, long[] histogram) {
+    private static boolean parse(Stream stream, byte[] bytes, int length, long now, long[] histogram, long[] allOpenHistogram,
+            long allOpenAt) {
         for (int i = 0; i < length; i++) {
             byte b = bytes[i];
             if (!stream.inBody) {
@@ -194,7 +207,7 @@ final class LiveLoad {
                     stream.inBody = true;
                 }
             } else if (b == '\n') {
-                onLine(stream, now, histogram);
+                onLine(stream, now, histogram, allOpenHistogram, allOpenAt);
                 stream.lineLength = 0;
             } else if (b != '\r' && stream.lineLength < stream.line.length) {
                 stream.line[stream.lineLength++] = b;
@@ -203,7 +216,7 @@ final class LiveLoad {
         return true;
     }
 
-    private static void onLine(Stream stream, long now, long[] histogram) {
+    private static void onLine(Stream stream, long now, long[] histogram, long[] allOpenHistogram, long allOpenAt) {
         byte[] line = stream.line;
         int length = stream.lineLength;
         if (length < 7 || line[0] != 'd' || line[1] != 'a' || line[2] != 't' || line[3] != 'a' || line[4] != ':' || line[5] != ' ') {
@@ -215,7 +228,11 @@ final class LiveLoad {
                 sent = sent * 10 + (line[i] - '0');
             }
             long micros = (now - sent) / 1000;
-            histogram[(int) Math.max(0, Math.min(BUCKETS - 1, micros / BUCKET_MICROS))]++;
+            int bucket = (int) Math.max(0, Math.min(BUCKETS - 1, micros / BUCKET_MICROS));
+            histogram[bucket]++;
+            if (sent >= allOpenAt) {
+                allOpenHistogram[bucket]++;
+            }
             stream.received++;
         } else if (new String(line, 6, length - 6, StandardCharsets.US_ASCII).equals("completed")) {
             stream.ended = true;
