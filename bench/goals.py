@@ -117,6 +117,82 @@ retained = rows("### Memory per retained stream")
 if retained:
     goals.append(("memory per retained ended 2,000-event reply (no goal set)", f"{retained[0][1]} ({retained[0][3]} its wire size)", None, ""))
 
+# The event log on Redis, against the in-memory log in the same run (section 9).
+redis_flow = rows("### Redis: single-stream throughput")
+for cells in redis_flow:
+    if cells[1] == "Redis" and cells[2].startswith("another node"):
+        goals.append((f"Redis log, one stream read on another node, {cells[0]} (no goal set)",
+                      f"{cells[3]} events/s ({cells[5]} in memory)", None, ""))
+
+redis_latency = rows("### Redis: emit → client latency")
+memory_row = next((c for c in redis_latency if c[0] == "in memory"), None)
+r = next((c for c in redis_latency if c[0] == "Redis" and c[2].startswith("node B")), None)
+if r and memory_row:
+    goals.append(("emit → client, Redis log, reader on another node: p50 / p99 (no goal set)",
+                  f"{r[4]} / {r[6]} ms (in memory, same node: {memory_row[4]} / {memory_row[6]} ms)", None, ""))
+
+redis_stop = rows("### Redis: stop → cancel")
+for to, label in (("node A", "on the producer's node"), ("node B", "on another node")):
+    r = next((c for c in redis_stop if c[0] == "Redis" and c[2] == to and c[5] == "cancel callback"), None)
+    if not r:
+        continue
+    rounds, timeouts = int(number(r[3])), int(number(r[4]))
+    goal = f"stop → producer cancelled ≤ 100 ms p99, Redis log, `DELETE` {label}"
+    if timeouts == rounds:
+        goals.append((goal, f"{timeouts} of {rounds} rounds timed out (1 s)", False,
+                      "No `DELETE` sent to another server than the producer's cancelled the producer within a "
+                      "second: the stop did not reach the producer's server (a server that stops only the producers "
+                      "it runs itself)."))
+    else:
+        p99 = number(r[8])
+        why = f"{timeouts} of {rounds} rounds did not cancel within a second." if timeouts else ""
+        goals.append((goal, f"{p99:.2f} ms" + (f", {timeouts} timed out" if timeouts else ""),
+                      p99 <= 100 and timeouts == 0, why))
+
+redis_live = rows("### Redis: live streams on one node")
+memory_row = next((c for c in redis_live if c[0] == "in memory"), None)
+r = next((c for c in redis_live if c[0] == "Redis"), None)
+if r and memory_row:
+    held, failed, held_memory = int(number(r[2])), int(number(r[3])), int(number(memory_row[2]))
+    met = held * 2 >= held_memory and held > 0
+    why = "" if met else ("Fewer than half as many streams as in memory were held to their end; see the table's "
+                          "delays and CPU.")
+    if met and number(r[6]) > 5 * number(memory_row[6]):
+        why = (f"As many streams were held, but the delays' tail is {number(r[6]) / number(memory_row[6]):.0f}× "
+               f"in memory's ({r[8]} ms at p99 once all were open): each event is an append and then a read, each a "
+               f"round trip to Redis that a virtual thread waits for, so the node does more per event (the JVM "
+               f"{r[9]} against {memory_row[9]}, and redis-server {r[10]}) on a machine of two cores that it "
+               f"shared (load average {r[11]}).")
+    goals.append(("live streams one node holds, Redis log: the same order as in memory",
+                  f"{held:,} of {int(number(r[1])):,} held, {failed} failed, delay p99 {r[6]} ms "
+                  f"(in memory: {held_memory:,}, p99 {memory_row[6]} ms)", met, why))
+
+redis_memory = rows("### Redis: memory per retained stream")
+r = next((c for c in redis_memory if c[0] == "Redis"), None)
+memory_row = next((c for c in redis_memory if c[0] == "in memory"), None)
+if r and memory_row:
+    goals.append(("Redis memory per retained ended 2,000-event reply (no goal set)",
+                  f"{r[3]} ({r[6]} its wire size; in memory: {memory_row[2]} of heap)", None, ""))
+
+transport = rows("### Redis: live-event transport")
+pubsub = next((c for c in transport if c[0].startswith("pub/sub") and c[1] == "1,000"), None)
+xread = next((c for c in transport if "connection per stream" in c[0] and c[1] == "1,000"), None)
+if pubsub and xread:
+    pubsub_cpu, xread_cpu = number(pubsub[6]) + number(pubsub[7]), number(xread[6]) + number(xread[7])
+    shared = next((c for c in transport if "one connection for all" in c[0]), None)
+    why = (f"With 1,000 streams watched, pub/sub carried {number(pubsub[5]) / number(xread[5]):.1f}× the events of "
+           f"`XREAD BLOCK` on a connection per stream, for {pubsub_cpu / xread_cpu:.2f}× its CPU per event (JVM and "
+           f"Redis), on two connections a server instead of one per stream watched; the blocking reads answered "
+           f"{'sooner' if number(xread[3]) < number(pubsub[3]) else 'no sooner'} ({xread[3]} against {pubsub[3]} µs "
+           f"at p50), with one hop fewer.")
+    if shared:
+        why += (f" One `XREAD BLOCK` over all the streams needs one connection, but each call names every stream: "
+                f"{shared[3]} µs at p50.")
+    goals.append(("live events between servers, 1,000 streams: pub/sub against `XREAD BLOCK` on a connection "
+                  "per stream (no goal set)",
+                  f"{pubsub[5]} against {xread[5]} events/s; {pubsub_cpu:.1f} against {xread_cpu:.1f} µs CPU per "
+                  f"event; p50 {pubsub[3]} against {xread[3]} µs", None, why))
+
 size = rows("### Script size")
 r = row(size, "postsse.js")
 if r:

@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * its first replayed event, how fast one resumable stream flows, how much memory an ended stream's
  * log holds, and how fast an explicit stop reaches the producer. Prints Markdown tables.
  *
+ * <p>The same with the log on Redis, across two servers, is {@link RedisBenchmark}: run after
+ * these, or alone (mode {@code redis}).
+ *
  * <p>Run by {@code bench/resumable.sh}; not a test.
  */
 public final class ResumableBenchmark {
@@ -46,6 +49,24 @@ public final class ResumableBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        String only = args.length > 1 ? args[1] : "";
+        int liveStreams = args.length > 2 ? Integer.parseInt(args[2]) : 5000;
+        if (!List.of("", "resume", "throughput", "stop", "memory", "in-memory", "redis", "redis-throughput", "redis-latency",
+                "redis-stop", "redis-memory", "redis-concurrency", "redis-transport").contains(only)) {
+            throw new IllegalArgumentException("no such mode: " + only);
+        }
+        if (only.startsWith("redis")) {
+            RedisBenchmark.run(rounds, only, liveStreams);
+            return;
+        }
+        inMemory(rounds, only.equals("in-memory") ? "" : only);
+        if (only.isEmpty()) {
+            RedisBenchmark.run(rounds, "redis", liveStreams);
+        }
+    }
+
+    /** The sections on one server with the in-memory log: all of them, or the one named. */
+    private static void inMemory(int rounds, String only) throws Exception {
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             PostSse.install(config, sse -> {
@@ -64,7 +85,6 @@ public final class ResumableBenchmark {
         try {
             int port = app.port();
             System.out.println("JDK " + Runtime.version().feature() + ", " + rounds + " rounds each, loopback.");
-            String only = args.length > 1 ? args[1] : "";
             if (only.isEmpty() || only.equals("resume")) {
                 resumeLatency(port, rounds);
             }
@@ -422,14 +442,14 @@ public final class ResumableBenchmark {
         }
     }
 
-    private static String summary(double[] millis) {
+    static String summary(double[] millis) {
         double[] sorted = millis.clone();
         Arrays.sort(sorted);
         return String.format("%.2f | %.2f | %.2f | %.2f", percentile(sorted, 50), percentile(sorted, 90),
                 percentile(sorted, 99), sorted[sorted.length - 1]);
     }
 
-    private static double percentile(double[] sorted, int percent) {
+    static double percentile(double[] sorted, int percent) {
         int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, index)];
     }
