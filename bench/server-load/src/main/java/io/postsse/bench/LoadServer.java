@@ -29,6 +29,7 @@ public final class LoadServer {
                 sse.maxStreams = 1_000_000;
                 sse.maxStreamsPerClient = 1_000_000;
                 sse.producerThreads = 100_000; // JDK 17: one platform thread per producer at this load
+                sse.maxStreamDuration = null;
                 sse.post("/stream", StreamRequest.class, (request, events) -> {
                     String padding = "x".repeat(Math.max(0, request.size()));
                     for (int i = 0; i < request.count(); i++) {

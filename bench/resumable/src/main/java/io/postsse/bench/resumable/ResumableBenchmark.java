@@ -72,6 +72,11 @@ public final class ResumableBenchmark {
             PostSse.install(config, sse -> {
                 sse.heartbeat = null;
                 sse.maxEventsPerStream = 10_000_000;
+                // The load comes from one loopback client: lift the limits meant for the internet.
+                sse.maxStreams = 1_000_000;
+                sse.maxStreamsPerClient = 1_000_000;
+                sse.producerThreads = 100_000;
+                sse.maxStreamDuration = null;
                 sse.maxBytesPerStream = 1L << 31;
                 sse.maxLogBytes = 8L << 30;
                 sse.post("/plain/tokens", Job.class, ResumableBenchmark::tokens);
