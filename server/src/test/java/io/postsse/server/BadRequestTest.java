@@ -110,4 +110,38 @@ class BadRequestTest {
         assertEquals("data: ok\n\n", response.body());
         producerRuns.set(0);
     }
+
+    private HttpResponse<String> postBytes(String contentType, byte[] body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri("/chat"))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void invalidUtf8Is400NotReplacedWithU00fffd() throws Exception {
+        byte[] body = {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xC3, '"', '}'};
+        assertProblem(postBytes("application/json", body), 400, "Bad Request",
+                "The request body is not valid UTF-8 (at byte 11).");
+    }
+
+    @Test
+    void aCharsetOtherThanUtf8Is415() throws Exception {
+        HttpResponse<String> response = postBytes("application/json; charset=iso-8859-1",
+                "{\"prompt\":\"hi\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals(415, response.statusCode());
+        assertEquals(true, response.body().contains("UTF-8"), response.body());
+    }
+
+    @Test
+    void contentAfterTheJsonValueIs400() throws Exception {
+        HttpResponse<String> response = server.postJson("/chat", "{\"prompt\":\"hi\"} xyz");
+        assertEquals(400, response.statusCode());
+        assertEquals(true, response.body().contains("content after the JSON value"), response.body());
+    }
+
+    @Test
+    void aFieldTwiceIs400() throws Exception {
+        assertProblem(server.postJson("/chat", "{\"prompt\":\"a\",\"prompt\":\"b\"}"), 400, "Bad Request",
+                "The request body has the field \\\"prompt\\\" twice.");
+    }
 }

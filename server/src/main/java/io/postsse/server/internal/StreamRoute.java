@@ -1,9 +1,5 @@
 package io.postsse.server.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.javalin.http.Context;
 import io.postsse.protocol.StreamLifecycle;
 import io.postsse.server.EventProducer;
@@ -14,10 +10,8 @@ import io.postsse.server.RequestHead;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,7 +19,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -314,10 +307,9 @@ public final class StreamRoute<T> {
 
     /** Reads the body without a thread waiting for it: a JSON body, within the limits. */
     private CompletableFuture<byte[]> readBody(Context ctx) throws IOException {
-        String contentType = ctx.req().getContentType();
-        if (!isJson(contentType)) {
-            throw new Refusal(415, "Send the request body as JSON, with Content-Type: application/json"
-                    + (contentType == null ? "." : " (not " + contentType + ")."), 0, true);
+        String unsupported = RequestBodies.contentTypeProblem(ctx.req().getContentType());
+        if (unsupported != null) {
+            throw new Refusal(415, unsupported, 0, true);
         }
         return BodyReader.read(ctx.req(), settings.maxBodyBytes(), settings.bodyBudget(), settings.bodyTimeout(),
                 settings.timers());
@@ -325,69 +317,16 @@ public final class StreamRoute<T> {
 
     /** The body bound to the route's type and passed by its validator; else throws the problem. */
     private T bind(Context ctx, byte[] body, RequestHead head) {
-        if (body.length == 0) {
-            throw new Refusal(400, "The request body is empty: send a JSON object.", 0, false);
+        RequestBodies.Bound<T> bound = RequestBodies.bind(ctx.jsonMapper(), body, ctx.req().getContentType(),
+                definition.bodyType());
+        if (!bound.ok()) {
+            throw new Refusal(bound.status(), bound.detail(), 0, false);
         }
-        T request;
-        try {
-            request = ctx.jsonMapper().fromJsonString(new String(body, StandardCharsets.UTF_8), definition.bodyType());
-        } catch (Exception e) { // Jackson's checked exceptions arrive unwrapped through Kotlin
-            throw new Refusal(400, describeBindingFailure(e), 0, false);
-        }
-        if (request == null) {
-            throw new Refusal(400, "The request body is empty: send a JSON object.", 0, false);
-        }
-        String invalid = definition.validator().check(request, head);
+        String invalid = definition.validator().check(bound.value(), head);
         if (invalid != null) {
             throw new Refusal(400, invalid, 0, false);
         }
-        return request;
-    }
-
-    private static boolean isJson(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        return mediaType.equals("application/json") || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
-    }
-
-    /** A message for the client that names what is wrong without naming server classes. */
-    private static String describeBindingFailure(Exception failure) {
-        Throwable cause = failure;
-        while (cause != null && !(cause instanceof JsonProcessingException)) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof StreamReadException) {
-            StreamReadException malformed = (StreamReadException) cause;
-            if (malformed.getLocation() != null) {
-                return "The request body is not valid JSON (line " + malformed.getLocation().getLineNr()
-                        + ", column " + malformed.getLocation().getColumnNr() + ").";
-            }
-            return "The request body is not valid JSON.";
-        }
-        if (cause instanceof UnrecognizedPropertyException) {
-            return "The request body has an unknown field \"" + ((UnrecognizedPropertyException) cause).getPropertyName() + "\".";
-        }
-        if (cause instanceof JsonMappingException) {
-            String path = describePath((JsonMappingException) cause);
-            return path.isEmpty()
-                    ? "The request body does not have the expected shape: send a JSON object."
-                    : "The request body's field " + path + " does not have the expected type.";
-        }
-        return "The request body could not be read as JSON.";
-    }
-
-    private static String describePath(JsonMappingException e) {
-        StringBuilder path = new StringBuilder();
-        for (JsonMappingException.Reference reference : e.getPath()) {
-            if (reference.getFieldName() != null) {
-                path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
-            } else if (reference.getIndex() >= 0) {
-                path.append('[').append(reference.getIndex()).append(']');
-            }
-        }
-        return path.length() == 0 ? "" : "\"" + path + "\"";
+        return bound.value();
     }
 
     /** Streams the producer's events to this request; the future completes when the stream has ended. */
