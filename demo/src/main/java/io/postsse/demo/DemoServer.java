@@ -207,12 +207,7 @@ public final class DemoServer {
         } catch (UpstreamException e) {
             LOG.warn("Stream {}: the reply failed after {} ms, {} tokens: {}", events.streamId(),
                     (System.nanoTime() - started) / 1_000_000, tokens[0], e.logDetail());
-            Map<String, Object> problem = new LinkedHashMap<>();
-            problem.put("type", "about:blank");
-            problem.put("title", e.status() == 504 ? "Gateway Timeout" : "Bad Gateway");
-            problem.put("status", e.status() == 504 ? 504 : 502);
-            problem.put("detail", e.getMessage());
-            events.send("error", problem);
+            events.fail(e.status() == 504 ? 504 : 502, e.getMessage()); // the stream ends failed
             return;
         }
         Map<String, Object> done = new LinkedHashMap<>();

@@ -80,7 +80,10 @@ class RelayFailuresTest {
     private static List<String> shape(RawExchange.Response response) {
         assertEquals(200, response.status(), response.body());
         List<Event> events = events(response.body());
-        assertEquals(new Event("postsse.end", "completed"), events.get(events.size() - 1), response.body());
+        // A reply that failed ends failed, never completed.
+        boolean failed = events.stream().anyMatch(event -> event.type().equals("error"));
+        assertEquals(new Event("postsse.end", failed ? "failed" : "completed"), events.get(events.size() - 1),
+                response.body());
         return events.subList(0, events.size() - 1).stream().map(Event::type).toList();
     }
 

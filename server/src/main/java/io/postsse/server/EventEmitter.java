@@ -81,4 +81,16 @@ public interface EventEmitter {
      * starting request's, whichever clients attach later.
      */
     RequestHead request();
+
+    /**
+     * Ends the stream as failed, for a reason the client may know: one {@code error} event whose
+     * data is a problem JSON (RFC 9457) with this status and detail, then the end ({@code failed}
+     * on a resumable route). Logged as failed, with the detail, and no stack trace; sends after it
+     * throw {@link StreamClosedException}. For a failure the producer expected, such as an upstream
+     * service that answered an error; anything the producer throws ends the stream the same way,
+     * with a generic detail and its stack trace in the log.
+     *
+     * @param status the problem's status, such as 502 for a bad answer from an upstream service
+     */
+    void fail(int status, String detail);
 }

@@ -211,6 +211,18 @@ final class LogProducer implements EventEmitter {
     }
 
     @Override
+    public void fail(int status, String detail) {
+        lock.lock();
+        try {
+            requireOpen();
+            LOG.info("Stream {}: failed: {}", streamId, detail);
+            finish(EventLog.FAILED, status, detail);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public boolean isOpen() {
         lock.lock();
         try {
@@ -313,13 +325,17 @@ final class LogProducer implements EventEmitter {
      * not null. Holding the lock.
      */
     private void finish(String how, String problemDetail) {
+        finish(how, 500, problemDetail);
+    }
+
+    private void finish(String how, int problemStatus, String problemDetail) {
         if (outcome != null) {
             return;
         }
         outcome = how;
         pending = null;
         if (problemDetail != null) {
-            String problem = Problems.json(jsonMapper, Problems.problem(500, problemDetail));
+            String problem = Problems.json(jsonMapper, Problems.problem(problemStatus, problemDetail));
             byte[] error = EventEncoder.event("error", idPrefix + (seq + 1), problem).getBytes(StandardCharsets.UTF_8);
             try {
                 log.appendError(streamId, seq + 1, error); // past the limits: it ends the stream

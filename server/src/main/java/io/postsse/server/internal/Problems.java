@@ -56,8 +56,12 @@ final class Problems {
                 return "Request Timeout";
             case 429:
                 return "Too Many Requests";
+            case 502:
+                return "Bad Gateway";
             case 503:
                 return "Service Unavailable";
+            case 504:
+                return "Gateway Timeout";
             default:
                 return "Internal Server Error";
         }

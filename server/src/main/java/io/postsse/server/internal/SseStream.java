@@ -293,6 +293,22 @@ final class SseStream implements EventEmitter {
         }
     }
 
+    @Override
+    public void fail(int status, String detail) {
+        lock.lock();
+        try {
+            requireOpen();
+            String problem = Problems.json(jsonMapper, Problems.problem(status, detail));
+            buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
+            endOutcome = Outcome.FAILED;
+            ending = true;
+            writerWork.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("Stream {}: failed: {}", streamId, detail);
+    }
+
     // ---- cancellation ----
 
     /**
