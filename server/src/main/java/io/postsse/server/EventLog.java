@@ -70,6 +70,9 @@ public interface EventLog {
      *
      * @return null when the log does not hold the stream (never created, a tombstone, expired,
      *     dropped); otherwise the entries, possibly none
+     * @throws IllegalArgumentException when {@code afterSeq} is past the stream's last entry: the
+     *     reader claims events the log never held (or, in a shared store, lost), and is refused
+     *     alone; the stream goes on
      */
     Entries read(String streamId, long afterSeq, int maxEntries);
 

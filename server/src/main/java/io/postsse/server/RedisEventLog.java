@@ -90,15 +90,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Never a gap.</b> Redis may lose data: a restart without persistence, a failover to a replica
  * behind, an eviction. A read checks, in the same script, that the stream's entries are all there
- * ({@code XLEN} equals {@code last}) and that the reader has not seen more than the log holds; a
- * stream that fails this (or an append that finds it so) is marked {@code lost}, its readers are
+ * ({@code XLEN} equals {@code last}), and an append that the producer has not sent more than the
+ * log holds; a stream that fails either is marked {@code lost}, its readers are
  * woken, and from then on it reads as not held ({@link #read} returns null: attached readers are
  * cut, and attaching again is answered 410) and its producer's next append fails, which wakes the
  * readers too. The producer's appends and end carry the epoch of the stream it created, so they
  * never go to another stream of the same id created after a loss; a reader that follows a stream
  * (by {@link #watch}) remembers its epoch, and is told the stream is gone when it changes. What
  * cannot be detected: a client that resumes, by its {@code Last-Event-ID}, a stream that Redis lost
- * and that a retried start created again under the same id (the id carries no epoch).
+ * and that a retried start created again under the same id (the id carries no epoch). A reader that
+ * claims more than the log holds is refused alone ({@link #read} throws; attaching is answered 410):
+ * a client's claim, which anyone may make, never marks the stream lost for the others.
  *
  * <p><b>Live events.</b> One pub/sub connection per log: a stream is subscribed to while a
  * {@link #watch} on it is open here, and unsubscribed from when the last one closes. After a
@@ -157,6 +159,12 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             if m[6] then return 'stopped' end
             local last = tonumber(m[2])
             if redis.call('XLEN', KEYS[2]) ~= last then
+              redis.call('HSET', KEYS[1], 'lost', '1')
+              redis.call('PUBLISH', ARGV[6], 'lost')
+              return 'lost'
+            end
+            if tonumber(ARGV[2]) > last + 1 then
+              -- The producer sent more than Redis holds: Redis lost the latest entries.
               redis.call('HSET', KEYS[1], 'lost', '1')
               redis.call('PUBLISH', ARGV[6], 'lost')
               return 'lost'
@@ -221,7 +229,7 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
               m[3] = 'failed'
             end
             local after = tonumber(ARGV[1])
-            intact = intact and after <= last
+            if intact and after > last then return {'ahead', m[1], m[2]} end
             local out = {'ok', m[1], m[2], m[3] or '', m[6] or ''}
             local count = tonumber(ARGV[2])
             if intact and count > 0 and after < last then
@@ -678,6 +686,10 @@ public final class RedisEventLog implements EventLog, AutoCloseable {
             return null;
         }
         String epoch = text(answer.get(1));
+        if (status.equals("ahead")) {
+            throw new IllegalArgumentException("The stream " + streamId + " has " + text(answer.get(2))
+                    + " entries, not " + afterSeq);
+        }
         if (status.equals("lost")) {
             LOG.warn("Stream {}: Redis lost some of it (a reader after seq {} found it holds {} entries, not all there)",
                     streamId, afterSeq, text(answer.get(2)));

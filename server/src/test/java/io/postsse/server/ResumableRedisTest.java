@@ -271,4 +271,18 @@ class ResumableRedisTest {
             assertEquals(1, producer.runs.get());
         }
     }
+
+    @Test
+    void aLastEventIdPastTheStreamsLastEventIs410AndTheStreamGoesOn() throws Exception {
+        Scripted producer = new Scripted();
+        try (TestServer nodeA = server(producer); TestServer nodeB = server(new Scripted());
+                RawHttp post = RawHttp.post(nodeA, "/r", "{}", "Postsse-Stream", ID)) {
+            post.readUntil(event(3, "three"));
+            try (RawHttp ahead = RawHttp.get(nodeB, "/r", "Last-Event-ID", ID + ":9")) {
+                assertTrue(ahead.problem(410).contains("past its last one"));
+            }
+            producer.gate.countDown();
+            assertEquals(events(1, 5) + end("completed"), post.readToEnd(), "not lost for a client's claim");
+        }
+    }
 }

@@ -205,6 +205,10 @@ final class InMemoryEventLog implements EventLog {
                 lastSeq = 0;
                 outcome = null;
             } else {
+                if (afterSeq > log.count) {
+                    throw new IllegalArgumentException("The stream " + streamId + " has " + log.count
+                            + " entries, not " + afterSeq);
+                }
                 long from = Math.max(0, afterSeq);
                 int available = (int) Math.max(0, Math.min(maxEntries, log.count - from));
                 frames = available == 0 ? List.of()

@@ -170,8 +170,18 @@ public final class ResumableStreams {
 
     /** Whether the log holds the stream, running or ended (not a tombstone). */
     boolean holds(String streamId) {
+        return holds(streamId, 0) == Held.YES;
+    }
+
+    /** Whether the log holds the stream, and its events up to {@code seq}. */
+    enum Held { YES, NO, NOT_THAT_FAR }
+
+    /** Whether the log holds the stream, and its events up to {@code seq}, as a reader resuming after it claims. */
+    Held holds(String streamId, long seq) {
         try {
-            return log.read(streamId, 0, 0) != null;
+            return log.read(streamId, seq, 0) != null ? Held.YES : Held.NO;
+        } catch (IllegalArgumentException e) {
+            return Held.NOT_THAT_FAR;
         } catch (RuntimeException e) {
             throw new LogUnavailable(e);
         }

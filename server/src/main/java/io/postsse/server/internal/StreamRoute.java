@@ -574,9 +574,14 @@ public final class StreamRoute<T> {
                     + "\" names no resumable stream: it should be <stream>:<seq>.", 0, true);
         }
         refuseWhileStopping();
-        if (!resumable.holds(point.streamId())) {
+        ResumableStreams.Held held = resumable.holds(point.streamId(), point.seq());
+        if (held == ResumableStreams.Held.NO) {
             throw new Refusal(410, "The stream " + point.streamId()
                     + " is not held by the server: it never started, or it ended too long ago.", 0, true);
+        }
+        if (held == ResumableStreams.Held.NOT_THAT_FAR) {
+            throw new Refusal(410, "The stream " + point.streamId() + " has no event " + point.seq()
+                    + ": the Last-Event-ID is past its last one.", 0, true);
         }
         return attach(ctx, point.streamId(), point.seq(), null, null);
     }

@@ -135,4 +135,13 @@ class InMemoryEventLogTest extends EventLogContract {
         assertEquals(1, calls.get(), "a reader learns that the stream is gone");
         assertNull(log.read(A, 0, 10));
     }
+
+    @Test
+    void anAppendPastTheNextSeqIsRefused() {
+        EventLog log = log();
+        log.create(A, RETENTION);
+        assertThrows(IllegalArgumentException.class, () -> log.append(A, 2, frame("x")));
+        log.append(A, 1, frame("x"));
+        assertEquals(List.of("x"), texts(log.read(A, 0, 10)));
+    }
 }

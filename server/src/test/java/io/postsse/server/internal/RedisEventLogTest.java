@@ -239,14 +239,18 @@ class RedisEventLogTest extends EventLogContract {
     }
 
     @Test
-    void aReaderAheadOfTheLogFindsItLost() throws Exception {
-        // Redis came back with an older state (a replica behind, the last second of an AOF):
-        // the reader has seen events the log no longer holds.
+    void aProducerAheadOfTheLogFindsItLost() throws Exception {
+        // Redis came back with an older state (a replica behind, the last second of an AOF): the
+        // producer has sent events the log no longer holds.
         RedisEventLog log = log();
         log.create(A, RETENTION);
         log.append(A, 1, frame("e1"));
-        assertNull(log.read(A, 3, 10));
-        assertNull(log.read(A, 0, 10), "and it stays lost");
+        log.append(A, 2, frame("e2"));
+        redis.cli("XTRIM", streamKey(A), "MAXLEN", "1");
+        redis.cli("XDEL", streamKey(A), "2-0");
+        redis.cli("HSET", metaKey(A), "last", "1");
+        assertThrows(IllegalStateException.class, () -> log.append(A, 3, frame("e3")));
+        assertNull(log.read(A, 0, 10), "lost: never read with a gap");
     }
 
     @Test
