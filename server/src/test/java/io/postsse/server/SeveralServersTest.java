@@ -266,11 +266,12 @@ class SeveralServersTest {
             }
             assertEquals(STREAMS, startedAnywhere.size(), "each stream started on one server");
             List<Integer> attachesFromElsewhere = nodeStreams.stream().map(NodeStreams::attachesFromElsewhere).toList();
+            int attaches = nodeStreams.stream().flatMap(node -> node.attached().values().stream()).mapToInt(Integer::intValue).sum();
             System.out.printf("Reliability (JVM client, %d servers on one Redis, round robin): %d streams, %d connections "
-                    + "(%d and %d), %d cuts, %d stalls: %d exact, producers run %s per server, attaches to streams "
-                    + "started on the other server %s, in %d ms%n",
+                    + "(%d and %d), %d cuts, %d stalls: %d exact, producers run %s per server, %d attaches, %s of them "
+                    + "to streams started on the other server, in %d ms%n",
                     ports.size(), STREAMS, balancer.connections(), balancer.connections(0), balancer.connections(1),
-                    balancer.cuts(), balancer.stalls(), STREAMS, producersPerServer, attachesFromElsewhere, millis);
+                    balancer.cuts(), balancer.stalls(), STREAMS, producersPerServer, attaches, attachesFromElsewhere, millis);
             for (int i = 0; i < ports.size(); i++) {
                 assertTrue(producersPerServer.get(i) > STREAMS / 4, "server " + i + " ran its share of producers");
                 assertTrue(balancer.connections(i) > balancer.connections() / 4, "server " + i + " took its share of connections");
