@@ -26,11 +26,12 @@ final class ChildProcess implements AutoCloseable {
     final Path errors;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
+    private final Thread reader;
 
     ChildProcess(List<String> command, Path errors) throws IOException {
         this.errors = errors;
         this.process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
-        Thread reader = new Thread(() -> {
+        this.reader = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -84,6 +85,18 @@ final class ChildProcess implements AutoCloseable {
      */
     int awaitPort() throws InterruptedException, IOException {
         return Integer.parseInt(awaitLine(line -> line.startsWith("port "), "port from the server", 60).substring(5).trim());
+    }
+
+    /**
+     * Every line the process printed, once it exited and its output was read to the end (waiting
+     * for that at most 20 s): what a test still learns from a process it killed.
+     */
+    List<String> outputAfterExit() throws InterruptedException, IOException {
+        awaitExit();
+        reader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        assertTrue(!reader.isAlive(), "the output of the process should end with it");
+        lines.drainTo(seen);
+        return List.copyOf(seen);
     }
 
     /** The exit code, waiting for it at most 20 s. */
