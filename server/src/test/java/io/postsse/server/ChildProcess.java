@@ -46,6 +46,30 @@ final class ChildProcess implements AutoCloseable {
         reader.start();
     }
 
+    /**
+     * Called by the {@code main} of a test server run as a child process, once its app listens:
+     * stops the app when the JVM is asked to exit (SIGTERM), as a well-behaved app does; halts
+     * when standard input closes, so that it never outlives the test's JVM; and prints
+     * {@code port N}, which {@link #awaitPort()} waits for.
+     */
+    static void serve(io.javalin.Javalin app) {
+        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "stop-app"));
+        Thread orphanGuard = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // nothing is sent on standard input: only its end matters
+                }
+            } catch (IOException e) {
+                // the same as its end
+            }
+            Runtime.getRuntime().halt(3);
+        }, "orphan-guard");
+        orphanGuard.setDaemon(true);
+        orphanGuard.start();
+        System.out.println("port " + app.port());
+        System.out.flush();
+    }
+
     /** The command that runs the class's {@code main} in a JVM like this one, on the test's class path. */
     static List<String> java(String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

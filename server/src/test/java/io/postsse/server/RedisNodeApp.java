@@ -2,7 +2,6 @@ package io.postsse.server;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,22 +146,6 @@ public final class RedisNodeApp {
                 }).resumable();
             });
         }).start("127.0.0.1", 0);
-        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "stop-app"));
-
-        Thread orphanGuard = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // nothing is sent on standard input: only its end matters
-                }
-            } catch (IOException e) {
-                // the same as its end
-            }
-            Runtime.getRuntime().halt(3);
-        }, "orphan-guard");
-        orphanGuard.setDaemon(true);
-        orphanGuard.start();
-
-        System.out.println("port " + app.port());
-        System.out.flush();
+        ChildProcess.serve(app);
     }
 }

@@ -1,7 +1,6 @@
 package io.postsse.server;
 
 import io.javalin.Javalin;
-import java.io.IOException;
 import java.time.Duration;
 
 /**
@@ -29,22 +28,6 @@ public final class StreamingTestApp {
                 });
             });
         }).start("127.0.0.1", 0);
-        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "stop-app"));
-
-        Thread orphanGuard = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // nothing is sent on standard input: only its end matters
-                }
-            } catch (IOException e) {
-                // the same as its end
-            }
-            Runtime.getRuntime().halt(3);
-        }, "orphan-guard");
-        orphanGuard.setDaemon(true);
-        orphanGuard.start();
-
-        System.out.println("port " + app.port());
-        System.out.flush();
+        ChildProcess.serve(app);
     }
 }

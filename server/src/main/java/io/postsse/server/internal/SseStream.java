@@ -327,17 +327,25 @@ final class SseStream implements EventEmitter {
             buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
             endOutcome = Outcome.TIMED_OUT;
             ending = true;
-            callbacks = cancelCallbacks.take();
-            if (producerThread != null && producerThread != Thread.currentThread()) {
-                producerThread.interrupt();
-            }
-            writerWork.signalAll();
-            bufferRoom.signalAll();
+            callbacks = stopProducer();
         } finally {
             lock.unlock();
         }
         LOG.info("Stream {}: {}", streamId, detail);
         CancelCallbacks.run(callbacks, streamId);
+    }
+
+    /**
+     * Holding the lock: interrupts the producer (unless it is the caller), wakes the writer and a
+     * blocked send, and takes the cancel callbacks, for the caller to run once the lock is let go.
+     */
+    private List<Runnable> stopProducer() {
+        if (producerThread != null && producerThread != Thread.currentThread()) {
+            producerThread.interrupt();
+        }
+        writerWork.signalAll();
+        bufferRoom.signalAll();
+        return cancelCallbacks.take();
     }
 
     /** The client closed the connection. */
@@ -359,12 +367,7 @@ final class SseStream implements EventEmitter {
             cancelled = outcome;
             buffer.clear();
             bufferedBytes = 0;
-            callbacks = cancelCallbacks.take();
-            if (producerThread != null && producerThread != Thread.currentThread()) {
-                producerThread.interrupt();
-            }
-            writerWork.signalAll();
-            bufferRoom.signalAll();
+            callbacks = stopProducer();
         } finally {
             lock.unlock();
         }
