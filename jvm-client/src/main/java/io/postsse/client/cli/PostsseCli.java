@@ -36,7 +36,8 @@ public final class PostsseCli {
             "get    the same with a GET: with --last-event-id <stream>:<seq>, resumes a resumable stream",
             "parse  reads a raw text/event-stream from standard input and prints its events,",
             "       then {\"end\":true,\"lastEventId\":...,\"retry\":...}",
-            "Each event is printed as {\"type\":...,\"data\":...,\"lastEventId\":...}.");
+            "Each event is printed as {\"type\":...,\"data\":...,\"lastEventId\":...}.",
+            "Exit: 0 when the stream ended normally, 1 when it failed or carried an error event, 2 for bad usage.");
 
     private PostsseCli() {
     }
@@ -117,11 +118,15 @@ public final class PostsseCli {
             }
         }
         AtomicReference<EventStreamException> failure = new AtomicReference<>();
+        AtomicReference<ServerSentEvent> errorEvent = new AtomicReference<>();
         EventStreamCall call = EventStreamClient.create().open(request, new EventStreamListener() {
             @Override
             public void onEvent(ServerSentEvent event) {
                 out.println(eventLine(event));
                 out.flush();
+                if (event.type().equals("error")) {
+                    errorEvent.compareAndSet(null, event); // the server's word that the stream failed
+                }
             }
 
             @Override
@@ -165,6 +170,10 @@ public final class PostsseCli {
         EventStreamException error = failure.get();
         if (error != null) {
             err.println("postsse-cli: " + describe(error));
+            return 1;
+        }
+        if (errorEvent.get() != null) {
+            err.println("postsse-cli: the stream ended with an error event");
             return 1;
         }
         return 0;

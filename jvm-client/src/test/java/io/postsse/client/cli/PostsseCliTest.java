@@ -194,4 +194,25 @@ class PostsseCliTest {
             server.stop(0);
         }
     }
+
+    @Test
+    void aStreamThatCarriedAnErrorEventExitsOne() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/chat", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().write("data: one\n\nevent: error\ndata: {\"status\":502}\n\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            exchange.close();
+        });
+        server.start();
+        try {
+            Result result = run(new byte[0], "post", "http://127.0.0.1:" + server.getAddress().getPort() + "/chat");
+            assertEquals(1, result.exitCode(), result.err());
+            assertEquals(2, result.out().trim().lines().count(), "every event printed, the error too");
+            assertEquals("postsse-cli: the stream ended with an error event", result.err().trim());
+        } finally {
+            server.stop(0);
+        }
+    }
 }
