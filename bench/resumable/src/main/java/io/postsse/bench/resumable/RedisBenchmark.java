@@ -15,7 +15,6 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -638,22 +637,7 @@ final class RedisBenchmark {
             Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
             try {
                 socket.setTcpNoDelay(true);
-                byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-                StringBuilder request = new StringBuilder(method).append(' ').append(path)
-                        .append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-                if (body != null) {
-                    request.append("Content-Type: application/json\r\nContent-Length: ").append(bytes.length).append("\r\n");
-                }
-                if (streamId != null) {
-                    request.append("Postsse-Stream: ").append(streamId).append("\r\n");
-                }
-                if (lastEventId != null) {
-                    request.append("Last-Event-ID: ").append(lastEventId).append("\r\n");
-                }
-                OutputStream out = socket.getOutputStream();
-                out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
-                out.write(bytes);
-                out.flush();
+                ResumableBenchmark.write(socket, method, path, body, lastEventId, streamId);
                 InputStream in = new BufferedInputStream(socket.getInputStream(), 65536);
                 ByteArrayOutputStream head = new ByteArrayOutputStream();
                 int matched = 0;

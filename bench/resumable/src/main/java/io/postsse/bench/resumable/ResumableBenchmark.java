@@ -404,7 +404,8 @@ public final class ResumableBenchmark {
         return new Response(socket, head.substring(0, headLength), bytes);
     }
 
-    private static void write(Socket socket, String method, String path, String body, String lastEventId,
+    /** Writes one HTTP/1.1 request on the socket: a JSON body when not null, the two resumable headers when not null. */
+    static void write(Socket socket, String method, String path, String body, String lastEventId,
             String streamId) throws IOException {
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         StringBuilder request = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
