@@ -370,19 +370,31 @@ final class LogProducer implements EventEmitter {
      * callbacks run, and the log ends {@code cancelled}, so that attached readers get the end.
      */
     void cancel(String why) {
+        stop(EventLog.CANCELLED, null, "cancelled, " + why);
+    }
+
+    /**
+     * Stops the producer — interrupted, its sends failing, the cancel callbacks run — and ends the
+     * stream {@code how}, after an {@code error} event when {@code problemDetail} is not null.
+     */
+    private void stop(String how, String problemDetail, String reason) {
         List<Runnable> callbacks;
         lock.lock();
         try {
             if (outcome != null) {
                 return;
             }
-            cancelled = true;
+            cancelled = true; // the producer's failures from now on are not its own
             callbacks = cancelCallbacks.take();
             if (producerThread != null && producerThread != Thread.currentThread()) {
                 producerThread.interrupt();
             }
-            LOG.debug("Stream {}: cancelled, {}", streamId, why);
-            finish(EventLog.CANCELLED, null);
+            if (problemDetail != null) {
+                LOG.info("Stream {}: {}", streamId, reason);
+            } else {
+                LOG.debug("Stream {}: {}", streamId, reason);
+            }
+            finish(how, problemDetail);
         } finally {
             lock.unlock();
         }
@@ -408,23 +420,7 @@ final class LogProducer implements EventEmitter {
      * stream ends {@value EventLog#FAILED}, with an {@code error} event that says why.
      */
     void stopAtTimeLimit(String detail) {
-        List<Runnable> callbacks;
-        lock.lock();
-        try {
-            if (outcome != null) {
-                return;
-            }
-            cancelled = true; // the producer's failures from now on are not its own
-            callbacks = cancelCallbacks.take();
-            if (producerThread != null && producerThread != Thread.currentThread()) {
-                producerThread.interrupt();
-            }
-            LOG.info("Stream {}: {}", streamId, detail);
-            finish(EventLog.FAILED, detail);
-        } finally {
-            lock.unlock();
-        }
-        CancelCallbacks.run(callbacks, streamId);
+        stop(EventLog.FAILED, detail, detail);
     }
 
     /** A connection attached to the stream on this server: no grace count while one is. */
