@@ -13,8 +13,9 @@ import java.util.Objects;
  * reconnect. Immutable; each setter returns a changed copy.
  *
  * <p>Reconnection follows the rules of {@link io.postsse.protocol.StreamLifecycle}, the same in
- * the browser client: a network failure (refused, reset, or a body cut short), a 429 or a 5xx is
- * retried after the server's {@code Retry-After}, else after the server's {@code retry:} or
+ * the browser client: a network failure (refused, reset, a body cut short, or the
+ * {@link #connectTimeout(Duration) connect} or {@link #idleTimeout(Duration) idle} timeout), a 429
+ * or a 5xx is retried after the server's {@code Retry-After}, else after the server's {@code retry:} or
  * {@link #retryDelay(Duration)}, doubled for each failure in a row up to
  * {@link #maxRetryDelay(Duration)}, plus up to a quarter more at random; at most
  * {@link #maxRetries(int)} failures in a row, counted again from each event. A reconnection sends
@@ -36,6 +37,8 @@ public final class EventStreamRequest {
     private int maxLength;
     private RetryPolicy retryPolicy;
     private String lastEventId = "";
+    private Duration connectTimeout = Duration.ZERO;
+    private Duration idleTimeout = Duration.ZERO;
 
     private EventStreamRequest() {
     }
@@ -53,6 +56,8 @@ public final class EventStreamRequest {
         copy.maxLength = maxLength;
         copy.retryPolicy = retryPolicy;
         copy.lastEventId = lastEventId;
+        copy.connectTimeout = connectTimeout;
+        copy.idleTimeout = idleTimeout;
         return copy;
     }
 
@@ -153,6 +158,38 @@ public final class EventStreamRequest {
         return copy;
     }
 
+    /**
+     * The longest wait for each connection to open: from sending the request until the response's
+     * status and headers arrive, resolving and connecting included. Longer, and the attempt fails
+     * as a network failure, retried as usual. A postsse server answers at once, before its first
+     * event. Zero: no limit (the default).
+     */
+    public EventStreamRequest connectTimeout(Duration timeout) {
+        EventStreamRequest copy = copy();
+        copy.connectTimeout = notNegative(timeout, "connectTimeout");
+        return copy;
+    }
+
+    /**
+     * The longest silence while reading a response: when no bytes at all arrive for this long,
+     * the connection is taken for dead, closed, and reported as a network failure, retried as
+     * usual. Heartbeat comments count as bytes, so choose it above the server's heartbeat interval
+     * (a postsse server's default: 15 s). Time the application spends in its callbacks is not
+     * silence. Zero: no limit (the default).
+     */
+    public EventStreamRequest idleTimeout(Duration timeout) {
+        EventStreamRequest copy = copy();
+        copy.idleTimeout = notNegative(timeout, "idleTimeout");
+        return copy;
+    }
+
+    private static Duration notNegative(Duration timeout, String name) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative");
+        }
+        return timeout;
+    }
+
     public String method() {
         return method;
     }
@@ -190,6 +227,16 @@ public final class EventStreamRequest {
     /** The retry policy, or null for the default. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
+    }
+
+    /** The longest wait for a response's head; zero for no limit. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** The longest silence while reading a response; zero for no limit. */
+    public Duration idleTimeout() {
+        return idleTimeout;
     }
 
     /** The event id the stream starts from; empty for none. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.postsse.protocol.ServerSentEvent;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -224,6 +225,140 @@ class EventStreamClientTest {
         assertEquals(CloseReason.FAILED, listener.awaitClose());
         assertEquals(List.of("error NETWORK retrying", "error NETWORK retrying", "error NETWORK", "closed FAILED"),
                 listener.calls);
+        assertEquals("connection refused by 127.0.0.1:" + closed.port(), listener.errors.get(2).getMessage());
+    }
+
+    /** The name is under {@code .invalid}, which never resolves (RFC 2606). */
+    @Test
+    void unknownHostIsNamedInTheError() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        client.open(EventStreamRequest.post(URI.create("http://no-such-host.invalid/stream")).maxRetries(0), listener);
+        assertEquals(CloseReason.FAILED, listener.awaitClose());
+        assertEquals(StreamError.Kind.NETWORK, listener.errors.get(0).kind());
+        assertEquals("cannot resolve host no-such-host.invalid", listener.errors.get(0).getMessage());
+    }
+
+    @Test
+    void connectTimeoutFailsAnAttemptWithNoResponseThenRetries() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        CountDownLatch testOver = new CountDownLatch(1);
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            if (attempts.incrementAndGet() == 1) {
+                testOver.await(10, TimeUnit.SECONDS); // takes the request, never answers
+                return;
+            }
+            exchange.startStream();
+            exchange.send("data: answered\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).connectTimeout(Duration.ofSeconds(1)), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("error NETWORK retrying", "open 200", "event message answered ", "closed COMPLETED"),
+                    listener.calls);
+            assertEquals("no response from 127.0.0.1:" + server.port() + " within 1 s (connect timeout)",
+                    listener.errors.get(0).getMessage());
+        } finally {
+            testOver.countDown();
+        }
+    }
+
+    @Test
+    void idleTimeoutClosesASilentConnectionThenReconnects() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        CountDownLatch clientClosedTheSilentOne = new CountDownLatch(1);
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            if (attempts.incrementAndGet() == 1) {
+                exchange.send("id: 1\ndata: one\n\n");
+                if (exchange.awaitClosedByClient(Duration.ofSeconds(10))) { // and sends nothing more
+                    clientClosedTheSilentOne.countDown();
+                }
+                return;
+            }
+            exchange.send("data: two\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).idleTimeout(Duration.ofMillis(300)), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event message one 1", "error NETWORK retrying", "open 200",
+                    "event message two 1", "closed COMPLETED"), listener.calls);
+            assertEquals("nothing from 127.0.0.1:" + server.port() + " for 300 ms (idle timeout)",
+                    listener.errors.get(0).getMessage());
+            assertTrue(clientClosedTheSilentOne.await(5, TimeUnit.SECONDS), "the silent connection should be closed");
+            assertEquals("1", server.requests.stream().skip(1).findFirst().orElseThrow().header("Last-Event-ID"));
+        }
+    }
+
+    @Test
+    void idleTimeoutAlsoEndsASilentErrorBody() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.sendRaw("HTTP/1.1 503 X\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nbusy");
+            exchange.awaitClosedByClient(Duration.ofSeconds(10)); // the rest of the body never comes
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).maxRetries(0).idleTimeout(Duration.ofMillis(300)), listener);
+            assertEquals(CloseReason.FAILED, listener.awaitClose());
+            assertEquals(503, listener.errors.get(0).status());
+            assertEquals("busy", listener.errors.get(0).detail());
+        }
+    }
+
+    /** Heartbeat comments are bytes: a stream longer than the idle timeout lives on them. */
+    @Test
+    void heartbeatsKeepTheIdleTimeoutFromFiring() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            for (int i = 0; i < 20; i++) { // 2 s of heartbeats, each 0.1 s apart: 10 times within the timeout
+                exchange.send(": heartbeat\n\n");
+                Thread.sleep(100);
+            }
+            exchange.send("data: done\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener();
+            client.open(fastRetries(server).maxRetries(0).idleTimeout(Duration.ofSeconds(1)), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event message done ", "closed COMPLETED"), listener.calls);
+        }
+    }
+
+    /** A slow application is not a silent server: the bytes it has not read yet are not lost. */
+    @Test
+    void timeInTheApplicationsCallbackIsNotSilence() throws Exception {
+        try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
+            exchange.startStream();
+            exchange.send("data: one\n\n");
+            exchange.send("data: two\n\n");
+            exchange.end();
+        })) {
+            RecordingListener listener = new RecordingListener() {
+                @Override
+                public void onEvent(ServerSentEvent event) {
+                    super.onEvent(event);
+                    if (event.data().equals("one")) {
+                        try {
+                            Thread.sleep(1000); // the application's slow work, three idle timeouts long
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            };
+            client.open(fastRetries(server).maxRetries(0).idleTimeout(Duration.ofMillis(300)), listener);
+            assertEquals(CloseReason.COMPLETED, listener.awaitClose());
+            assertEquals(List.of("open 200", "event message one ", "event message two ", "closed COMPLETED"), listener.calls);
+        }
+    }
+
+    @Test
+    void timeoutsMustNotBeNegative() {
+        EventStreamRequest request = EventStreamRequest.post(URI.create("http://127.0.0.1:1/"));
+        assertThrows(IllegalArgumentException.class, () -> request.connectTimeout(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> request.idleTimeout(Duration.ofMillis(-1)));
+        assertEquals(Duration.ZERO, request.connectTimeout(), "no limit unless asked for");
+        assertEquals(Duration.ZERO, request.idleTimeout(), "no limit unless asked for");
     }
 
     @Test
@@ -237,6 +372,8 @@ class EventStreamClientTest {
             client.open(fastRetries(server).maxRetries(0), listener);
             assertEquals(CloseReason.FAILED, listener.awaitClose());
             assertEquals(List.of("open 200", "event message first ", "error NETWORK", "closed FAILED"), listener.calls);
+            assertEquals("127.0.0.1:" + server.port() + " closed the connection before the stream ended",
+                    listener.errors.get(0).getMessage());
         }
     }
 

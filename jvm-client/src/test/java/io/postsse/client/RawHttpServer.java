@@ -7,8 +7,10 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -87,6 +89,21 @@ final class RawHttpServer implements AutoCloseable {
             out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             socket.close();
+        }
+
+        /** Waits, at most the timeout, for the client to close the connection; true when it did. */
+        boolean awaitClosedByClient(Duration timeout) throws IOException {
+            socket.setSoTimeout((int) timeout.toMillis());
+            try {
+                while (socket.getInputStream().read() >= 0) {
+                    // the request was read whole: only the close is left to come
+                }
+                return true;
+            } catch (SocketTimeoutException e) {
+                return false;
+            } catch (IOException reset) {
+                return true;
+            }
         }
 
         /**

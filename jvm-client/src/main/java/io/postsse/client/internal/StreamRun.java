@@ -26,6 +26,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -38,6 +40,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
     /** How long a cancelled stream waits for the server to take its stop, at most. */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int EXCERPT_BYTES = 4096;
 
     private final HttpClient http;
     private final EventStreamRequest request;
@@ -52,6 +55,15 @@ public final class StreamRun implements Runnable, EventStreamCall {
     private InputStream body;
     /** The current response: its headers for {@code onOpen}, its body to read. */
     private HttpResponse<InputStream> response;
+    /** The idle timeout in nanoseconds; 0: none. */
+    private final long idleNanos;
+    /** Whether the stream's thread is blocked reading, and since when: only that is silence. */
+    private volatile boolean waitingForBytes;
+    private volatile long waitingSince;
+    /** The next look at the silence, while a body is read. */
+    private ScheduledFuture<?> idleCheck;
+    /** The body being read was closed for its silence. */
+    private boolean idleTimedOut;
 
     /** @throws IllegalArgumentException when the request cannot be sent at all, such as a forbidden header */
     public StreamRun(HttpClient http, EventStreamRequest request, EventStreamListener listener) {
@@ -59,6 +71,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
         this.request = request;
         this.listener = listener;
         this.template = requestTemplate(request);
+        this.idleNanos = request.idleTimeout().toNanos();
         template.copy().build(); // refuses a bad header now, not on the stream's thread
     }
 
@@ -135,8 +148,12 @@ public final class StreamRun implements Runnable, EventStreamCall {
         try {
             response = send(lifecycle.lastEventId(), lifecycle.streamId());
         } catch (IOException e) {
-            return isCancelled() ? lifecycle.close()
-                    : lifecycle.onConnectFailed("could not connect to " + request.uri() + ": " + e, e);
+            if (isCancelled()) {
+                return lifecycle.close();
+            }
+            return lifecycle.onConnectFailed(e instanceof NoResponseInTime
+                    ? NetworkFailures.noResponse(request.uri(), request.connectTimeout())
+                    : NetworkFailures.connectFailed(request.uri(), e), e);
         }
         if (response == null) {
             return lifecycle.close();
@@ -150,11 +167,8 @@ public final class StreamRun implements Runnable, EventStreamCall {
     /** Reads the body until the lifecycle wants something else. */
     private int read(StreamLifecycle lifecycle) {
         InputStream in = response.body();
-        synchronized (lock) {
-            if (cancelled) {
-                return lifecycle.close();
-            }
-            body = in;
+        if (!startReading(in)) {
+            return lifecycle.close();
         }
         byte[] buffer = new byte[8192];
         try {
@@ -162,18 +176,90 @@ public final class StreamRun implements Runnable, EventStreamCall {
             while (next == StreamLifecycle.READ) {
                 int read;
                 try {
-                    read = in.read(buffer);
+                    read = timedRead(in, buffer, 0, buffer.length);
                 } catch (IOException e) {
-                    return isCancelled() ? lifecycle.close()
-                            : lifecycle.onBroken("the connection broke before the stream ended: " + e, e);
+                    return readFailed(lifecycle, e);
+                }
+                if (read < 0 && isIdleTimedOut()) {
+                    return readFailed(lifecycle, null); // the body was closed for its silence: not its end
                 }
                 next = read < 0 ? lifecycle.onEnd() : lifecycle.onBytes(buffer, 0, read);
             }
             return next;
         } finally {
-            synchronized (lock) {
-                body = null;
+            stopReading();
+        }
+    }
+
+    private int readFailed(StreamLifecycle lifecycle, IOException failure) {
+        if (isCancelled()) {
+            return lifecycle.close();
+        }
+        return lifecycle.onBroken(isIdleTimedOut() ? NetworkFailures.silent(request.uri(), request.idleTimeout())
+                : NetworkFailures.broken(request.uri(), failure), failure);
+    }
+
+    /**
+     * Makes the body the one {@link #cancel()} closes, and the one watched for silence; false
+     * when the stream was cancelled already.
+     */
+    private boolean startReading(InputStream in) {
+        synchronized (lock) {
+            if (cancelled) {
+                return false;
             }
+            body = in;
+            idleTimedOut = false;
+            if (idleNanos > 0) {
+                idleCheck = IdleTimer.EXECUTOR.schedule(() -> checkIdle(in), idleNanos, TimeUnit.NANOSECONDS);
+            }
+            return true;
+        }
+    }
+
+    private void stopReading() {
+        synchronized (lock) {
+            body = null;
+            if (idleCheck != null) {
+                idleCheck.cancel(false);
+                idleCheck = null;
+            }
+        }
+    }
+
+    /** One read of the body, timed for the idle timeout. */
+    private int timedRead(InputStream in, byte[] buffer, int offset, int length) throws IOException {
+        waitingSince = System.nanoTime();
+        waitingForBytes = true;
+        try {
+            return in.read(buffer, offset, length);
+        } finally {
+            waitingForBytes = false;
+        }
+    }
+
+    /**
+     * On the idle timer's thread: closes the body when the stream's thread has waited for its
+     * bytes for the whole idle timeout, else looks again when it would have.
+     */
+    private void checkIdle(InputStream in) {
+        synchronized (lock) {
+            if (body != in || cancelled) {
+                return; // that read is over
+            }
+            long waited = waitingForBytes ? System.nanoTime() - waitingSince : 0;
+            if (waited < idleNanos) {
+                idleCheck = IdleTimer.EXECUTOR.schedule(() -> checkIdle(in), idleNanos - waited, TimeUnit.NANOSECONDS);
+                return;
+            }
+            idleTimedOut = true; // before the close, which the stream's thread may see as an end
+        }
+        closeQuietly(in);
+    }
+
+    private boolean isIdleTimedOut() {
+        synchronized (lock) {
+            return idleTimedOut;
         }
     }
 
@@ -203,7 +289,7 @@ public final class StreamRun implements Runnable, EventStreamCall {
             pending = future;
         }
         try {
-            return future.get();
+            return awaitResponse(future);
         } catch (CancellationException | InterruptedException e) {
             return null;
         } catch (ExecutionException e) {
@@ -213,6 +299,23 @@ public final class StreamRun implements Runnable, EventStreamCall {
             synchronized (lock) {
                 pending = null;
             }
+        }
+    }
+
+    /** The response, waiting at most the connect timeout for it. */
+    private HttpResponse<InputStream> awaitResponse(CompletableFuture<HttpResponse<InputStream>> future)
+            throws InterruptedException, ExecutionException, NoResponseInTime {
+        Duration timeout = request.connectTimeout();
+        if (timeout.isZero()) {
+            return future.get();
+        }
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (future.cancel(true)) {
+                throw new NoResponseInTime(e);
+            }
+            return future.get(); // it came at the last moment: take it, rather than leave it open
         }
     }
 
@@ -299,7 +402,16 @@ public final class StreamRun implements Runnable, EventStreamCall {
 
     /** Reads the start of an error response, for a problem JSON's title and detail or an excerpt. */
     private int readErrorBody(StreamLifecycle lifecycle) {
-        String text = readExcerpt(response.body());
+        InputStream in = response.body();
+        if (!startReading(in)) {
+            return lifecycle.close();
+        }
+        String text;
+        try {
+            text = readExcerpt(in);
+        } finally {
+            stopReading();
+        }
         boolean json = response.headers().firstValue("Content-Type").orElse("").contains("json");
         String title = json ? JsonText.stringField(text, "title") : null;
         String detail = json ? JsonText.stringField(text, "detail") : null;
@@ -310,14 +422,22 @@ public final class StreamRun implements Runnable, EventStreamCall {
                 detail == null ? "" : detail);
     }
 
-    /** The start of an error body: enough to explain, never the whole of a huge one. */
-    private static String readExcerpt(InputStream body) {
+    /**
+     * The start of an error body: enough to explain, never the whole of a huge one. What arrived
+     * before a failure or the idle timeout is kept.
+     */
+    private String readExcerpt(InputStream body) {
+        byte[] bytes = new byte[EXCERPT_BYTES];
+        int length = 0;
         try (InputStream in = body) {
-            byte[] bytes = in.readNBytes(4096);
-            return new String(bytes, StandardCharsets.UTF_8).trim();
+            int read;
+            while (length < bytes.length && (read = timedRead(in, bytes, length, bytes.length - length)) >= 0) {
+                length += read;
+            }
         } catch (IOException e) {
-            return "";
+            // keep what arrived
         }
+        return new String(bytes, 0, length, StandardCharsets.UTF_8).trim();
     }
 
     private boolean isCancelled() {
@@ -333,6 +453,33 @@ public final class StreamRun implements Runnable, EventStreamCall {
             } catch (IOException ignored) {
                 // closing anyway
             }
+        }
+    }
+
+    /** The connect timeout passed before a response came. */
+    private static final class NoResponseInTime extends IOException {
+        NoResponseInTime(TimeoutException cause) {
+            super("no response in time", cause);
+        }
+    }
+
+    /**
+     * Wakes the idle checks of all streams: one daemon thread, started by the first stream with an
+     * idle timeout, gone after a minute with nothing to wake.
+     */
+    private static final class IdleTimer {
+        static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+                Thread thread = new Thread(task, "postsse-idle-timer");
+                thread.setDaemon(true);
+                return thread;
+            });
+            executor.setRemoveOnCancelPolicy(true); // a stream that ends leaves nothing behind
+            executor.setKeepAliveTime(1, TimeUnit.MINUTES);
+            executor.allowCoreThreadTimeOut(true);
+            return executor;
         }
     }
 
