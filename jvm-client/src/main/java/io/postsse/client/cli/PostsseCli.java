@@ -14,30 +14,61 @@ import io.postsse.protocol.StreamLimitException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code postsse-cli}: streams a POST SSE response, or parses a captured stream, printing each
- * event as one line of JSON.
+ * event as one line of JSON. Every error it prints is one line on standard error,
+ * {@code postsse-cli: <message>}.
  */
 public final class PostsseCli {
+    /** Long enough for a slow network, short enough that a host that never answers is given up on. */
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Four of a postsse server's default heartbeats (15 s): only a dead connection is that quiet. */
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     static final String USAGE = String.join("\n",
-            "usage: postsse-cli post URL [--json BODY] [-H 'Name: value']... [--max-retries N] [--retry-delay-ms MS]",
-            "                        [--last-event-id ID]",
-            "       postsse-cli get URL [-H 'Name: value']... [--last-event-id ID] [--max-retries N] [--retry-delay-ms MS]",
+            "usage: postsse-cli post URL [--json BODY] [OPTION]...",
+            "       postsse-cli get URL [OPTION]...",
             "       postsse-cli parse < captured-stream",
+            "       postsse-cli --version | --help",
             "",
-            "post   sends a POST (with the JSON body, if given) and prints each event as it arrives;",
-            "       a broken stream is sent again up to --max-retries times in a row (default 5, 0: never),",
-            "       first after --retry-delay-ms (default 1000) unless the server named a delay;",
-            "       a resumable stream is resumed, never run again, and Ctrl-C stops it on the server",
-            "get    the same with a GET: with --last-event-id <stream>:<seq>, resumes a resumable stream",
+            "post   sends a POST (with the JSON body, if given) and prints each event as it arrives",
+            "get    the same with a GET; with --last-event-id <stream>:<seq>, resumes a resumable stream",
             "parse  reads a raw text/event-stream from standard input and prints its events,",
             "       then {\"end\":true,\"lastEventId\":...,\"retry\":...}",
             "Each event is printed as {\"type\":...,\"data\":...,\"lastEventId\":...}.",
-            "Exit: 0 when the stream ended normally, 1 when it failed or carried an error event, 2 for bad usage.");
+            "",
+            "Options of post and get:",
+            "  -H, --header 'Name: value'  adds a header; give it again for more",
+            "  --last-event-id ID          starts after this event, sent as Last-Event-ID",
+            "  --max-retries N             sends a broken stream again up to N times in a row (default 5,",
+            "                              0: never); a resumable stream is resumed, never run again,",
+            "                              and Ctrl-C stops it on the server",
+            "  --retry-delay-ms MS         the first wait before reconnecting, unless the server named",
+            "                              one (default 1000)",
+            "  --connect-timeout SECONDS   the longest wait, on each connection, from sending the request",
+            "                              to the response's head (default 10)",
+            "  --idle-timeout SECONDS      the longest silence on an open stream before it is taken for",
+            "                              dead and reconnected (default 60: a postsse server sends a",
+            "                              heartbeat every 15 s by default, so a live stream is never",
+            "                              that quiet)",
+            "  SECONDS is a whole or decimal number, such as 5 or 0.5; 0 turns the timeout off.",
+            "",
+            "Errors are printed to standard error, one line each: postsse-cli: <message>.",
+            "Exit: 0 when the stream ended normally, 1 when it failed or carried an error event,",
+            "2 for bad usage.");
+
+    /** Bad usage: its message is printed with the usage, and the exit code is 2. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
 
     private PostsseCli() {
     }
@@ -48,78 +79,148 @@ public final class PostsseCli {
 
     /** Runs the command; returns the exit code: 0 done, 1 failed, 2 bad usage. */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            return usage(err, "no command given");
+        try {
+            if (args.length == 0) {
+                throw new UsageException("no command given");
+            }
+            switch (args[0]) {
+                case "post":
+                case "get":
+                    return stream(request(args), out, err);
+                case "parse":
+                    noMoreArguments(args);
+                    return parse(in, out, err);
+                case "-h":
+                case "--help":
+                case "help":
+                    out.println(USAGE);
+                    return 0;
+                case "--version":
+                    noMoreArguments(args);
+                    out.println("postsse-cli " + version());
+                    return 0;
+                default:
+                    throw new UsageException("unknown command: " + args[0]);
+            }
+        } catch (UsageException e) {
+            error(err, e.getMessage());
+            err.println(USAGE);
+            return 2;
         }
-        switch (args[0]) {
-            case "post":
-            case "get":
-                return post(args, out, err);
-            case "parse":
-                if (args.length != 1) {
-                    return usage(err, "parse takes no arguments");
+    }
+
+    /** Prints an error as the CLI prints them all: one line, {@code postsse-cli: <message>}. */
+    static void error(PrintStream err, String message) {
+        err.println("postsse-cli: " + oneLine(message));
+        err.flush();
+    }
+
+    /** The text on one line: its line breaks, tabs and other control characters as spaces. */
+    private static String oneLine(String text) {
+        StringBuilder line = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            line.append(Character.isISOControl(c) ? ' ' : c);
+        }
+        return line.toString().trim();
+    }
+
+    private static void noMoreArguments(String[] args) throws UsageException {
+        if (args.length != 1) {
+            throw new UsageException(args[0] + " takes no arguments");
+        }
+    }
+
+    /** The project's version, written into the CLI's resources when it is built. */
+    static String version() {
+        try (InputStream in = PostsseCli.class.getResourceAsStream("postsse-cli.properties")) {
+            if (in != null) {
+                Properties properties = new Properties();
+                properties.load(in);
+                String version = properties.getProperty("version", "");
+                if (!version.isEmpty() && !version.startsWith("${")) {
+                    return version;
                 }
-                return parse(in, out, err);
-            case "-h":
-            case "--help":
-            case "help":
-                out.println(USAGE);
-                return 0;
-            default:
-                return usage(err, "unknown command: " + args[0]);
+            }
+        } catch (IOException e) {
+            // reported as unknown below
         }
+        return "(version unknown)";
     }
 
-    private static int usage(PrintStream err, String problem) {
-        err.println("postsse-cli: " + problem);
-        err.println(USAGE);
-        return 2;
-    }
-
-    private static int post(String[] args, PrintStream out, PrintStream err) {
+    /** The request that {@code post} or {@code get} arguments describe, with the CLI's defaults. */
+    static EventStreamRequest request(String[] args) throws UsageException {
+        String command = args[0];
         if (args.length < 2 || args[1].startsWith("-")) {
-            return usage(err, args[0] + " needs a URL");
+            throw new UsageException(command + " needs a URL");
         }
         EventStreamRequest request;
         try {
             URI uri = URI.create(args[1]);
-            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
-                return usage(err, "not an http(s) URL: " + args[1]);
+            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getHost() == null) {
+                throw new UsageException("not an http(s) URL: " + args[1]);
             }
-            request = args[0].equals("get") ? EventStreamRequest.of("GET", uri) : EventStreamRequest.post(uri);
+            request = command.equals("get") ? EventStreamRequest.of("GET", uri) : EventStreamRequest.post(uri);
         } catch (IllegalArgumentException e) {
-            return usage(err, "not a URL: " + args[1]);
+            throw new UsageException("not a URL: " + args[1]);
         }
+        request = request.connectTimeout(DEFAULT_CONNECT_TIMEOUT).idleTimeout(DEFAULT_IDLE_TIMEOUT);
         for (int i = 2; i < args.length; i++) {
             String option = args[i];
+            if (!option.startsWith("-")) {
+                throw new UsageException("unexpected argument: " + option);
+            }
             if (i + 1 >= args.length) {
-                return usage(err, option + " needs a value");
+                throw new UsageException(option + " needs a value");
             }
             String value = args[++i];
-            if (option.equals("--json") && args[0].equals("post")) {
-                request = request.jsonBody(value);
-            } else if (option.equals("--max-retries") || option.equals("--retry-delay-ms")) {
-                long number = nonNegative(value);
-                if (number < 0 || (option.equals("--max-retries") && number > Integer.MAX_VALUE)) {
-                    return usage(err, option + " takes a whole number, 0 or more, not: " + value);
+            switch (option) {
+                case "--json" -> {
+                    if (!command.equals("post")) {
+                        throw new UsageException("get sends no body: --json is for post");
+                    }
+                    request = request.jsonBody(value);
                 }
-                request = option.equals("--max-retries") ? request.maxRetries((int) number)
-                        : request.retryDelay(Duration.ofMillis(number));
-            } else if (option.equals("--last-event-id")) {
-                request = request.lastEventId(value);
-            } else if (option.equals("-H") || option.equals("--header")) {
-                int colon = value.indexOf(':');
-                if (colon <= 0) {
-                    return usage(err, "a header is 'Name: value', not: " + value);
+                case "--max-retries" -> request = request.maxRetries((int) wholeNumber(option, value, Integer.MAX_VALUE));
+                case "--retry-delay-ms" -> request = request.retryDelay(Duration.ofMillis(wholeNumber(option, value, Long.MAX_VALUE)));
+                case "--connect-timeout" -> request = request.connectTimeout(seconds(option, value));
+                case "--idle-timeout" -> request = request.idleTimeout(seconds(option, value));
+                case "--last-event-id" -> request = request.lastEventId(value);
+                case "-H", "--header" -> {
+                    int colon = value.indexOf(':');
+                    if (colon <= 0) {
+                        throw new UsageException("a header is 'Name: value', not: " + value);
+                    }
+                    request = request.header(value.substring(0, colon).trim(), value.substring(colon + 1).trim());
                 }
-                request = request.header(value.substring(0, colon).trim(), value.substring(colon + 1).trim());
-            } else {
-                return usage(err, "unknown option: " + option);
+                default -> throw new UsageException("unknown option: " + option);
             }
         }
+        return request;
+    }
+
+    /** The value as a whole number, 0 or more and at most {@code max}. */
+    private static long wholeNumber(String option, String value, long max) throws UsageException {
+        if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Long.parseLong(value) > max) {
+            throw new UsageException(option + " takes a whole number, 0 or more, not: " + value);
+        }
+        return Long.parseLong(value);
+    }
+
+    /** The value as seconds: a whole or decimal number, to the millisecond, such as 10 or 0.5. */
+    private static Duration seconds(String option, String value) throws UsageException {
+        if (!value.matches("[0-9]{1,9}(\\.[0-9]{1,3})?")) {
+            throw new UsageException(option + " takes seconds, such as 10 or 0.5, not: " + value);
+        }
+        return Duration.ofMillis(new BigDecimal(value).movePointRight(3).longValueExact());
+    }
+
+    private static int stream(EventStreamRequest request, PrintStream out, PrintStream err) throws UsageException {
         AtomicReference<EventStreamException> failure = new AtomicReference<>();
         AtomicReference<ServerSentEvent> errorEvent = new AtomicReference<>();
-        EventStreamCall call = EventStreamClient.create().open(request, new EventStreamListener() {
+        EventStreamListener listener = new EventStreamListener() {
             @Override
             public void onEvent(ServerSentEvent event) {
                 out.println(eventLine(event));
@@ -132,7 +233,7 @@ public final class PostsseCli {
             @Override
             public void onError(EventStreamException error) {
                 if (error.retrying()) {
-                    err.println("postsse-cli: " + describe(error) + "; reconnecting");
+                    error(err, describe(error) + "; reconnecting");
                 } else {
                     failure.set(error);
                 }
@@ -142,9 +243,17 @@ public final class PostsseCli {
             public void onClosed(CloseReason reason) {
                 out.flush();
             }
-        });
+        };
+        EventStreamCall call;
+        try {
+            call = EventStreamClient.create().open(request, listener);
+        } catch (IllegalArgumentException e) {
+            // what java.net.http refuses to send, such as a Host header
+            throw new UsageException("cannot send this request: " + e.getMessage());
+        }
         // Ctrl-C stops the stream, on the server too when it is resumable, before the JVM exits.
         Thread stopOnExit = new Thread(() -> {
+            error(err, "interrupted; stopping the stream");
             call.cancel();
             try {
                 call.awaitClosed(Duration.ofSeconds(3));
@@ -160,20 +269,22 @@ public final class PostsseCli {
         } catch (InterruptedException e) {
             call.cancel();
             Thread.currentThread().interrupt();
+            error(err, "interrupted; the stream was stopped");
             return 1;
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(stopOnExit);
-        } catch (IllegalStateException exiting) {
-            // the JVM is already shutting down, and the hook is running
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is already shutting down, and the hook is running
+            }
         }
         EventStreamException error = failure.get();
         if (error != null) {
-            err.println("postsse-cli: " + describe(error));
+            error(err, describe(error));
             return 1;
         }
         if (errorEvent.get() != null) {
-            err.println("postsse-cli: the stream ended with an error event");
+            error(err, "the stream ended with an error event" + problemOf(errorEvent.get().data()));
             return 1;
         }
         return 0;
@@ -183,12 +294,14 @@ public final class PostsseCli {
         return error.getMessage() + (error.detail().isEmpty() ? "" : " \u2014 " + error.detail());
     }
 
-    /** The text as a whole number, 0 or more; -1 when it is not one. */
-    private static long nonNegative(String text) {
-        if (text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
+    /** An error event's problem JSON, in words: {@code : <title> — <detail>}, as far as it has them. */
+    private static String problemOf(String data) {
+        String title = JsonText.stringField(data, "title");
+        String detail = JsonText.stringField(data, "detail");
+        if (title == null && detail == null) {
+            return "";
         }
-        return Long.parseLong(text);
+        return ": " + (title == null ? detail : detail == null ? title : title + " \u2014 " + detail);
     }
 
     private static int parse(InputStream in, PrintStream out, PrintStream err) {
@@ -206,11 +319,12 @@ public final class PostsseCli {
             }
             parser.end();
         } catch (IOException e) {
-            err.println("postsse-cli: could not read standard input: " + e.getMessage());
+            out.flush();
+            error(err, "could not read standard input" + (e.getMessage() == null ? "" : ": " + e.getMessage()));
             return 1;
         } catch (StreamLimitException e) {
             out.flush();
-            err.println("postsse-cli: " + e.getMessage());
+            error(err, e.getMessage());
             return 1;
         }
         out.println("{\"end\":true,\"lastEventId\":" + JsonText.quote(parser.lastEventId()) + ",\"retry\":"
