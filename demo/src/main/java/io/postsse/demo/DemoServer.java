@@ -2,6 +2,7 @@ package io.postsse.demo;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.staticfiles.Location;
 import io.postsse.server.EventEmitter;
 import io.postsse.server.PostSse;
@@ -152,6 +153,9 @@ public final class DemoServer {
             config.routes.before(DemoServer::securityHeaders);
             // Before any stream byte, and before the body is read: a request for another host is refused.
             config.routes.before("/api/*", ctx -> checkHost(ctx, hosts));
+            // The pages name their icon; this is for whatever asks for the conventional one. Not a
+            // permanent redirect: a browser would keep it for the next app on this port.
+            config.routes.get("/favicon.ico", ctx -> ctx.redirect("/favicon.svg", HttpStatus.FOUND));
             PostSse.install(config, sse -> {
                 sse.serveClientScript();
                 sse.redisUrl = redisUrl;

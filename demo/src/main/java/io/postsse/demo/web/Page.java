@@ -33,6 +33,31 @@ final class Page {
     @JSBody(script = "return performance.now();")
     static native double now();
 
+    /**
+     * True when the page is scrolled to its end, or within a few pixels of it: the reader is
+     * following the conversation, not reading further up.
+     */
+    @JSBody(script = "var d = document.documentElement;"
+            + " return window.innerHeight + window.scrollY >= d.scrollHeight - 24;")
+    static native boolean scrolledToEnd();
+
+    /** The page's vertical scroll position, in CSS pixels. */
+    @JSBody(script = "return window.scrollY;")
+    static native double scrollY();
+
+    /** Scrolls to the end of the page at once (no smooth scrolling to fall behind the text). */
+    @JSBody(script = "window.scrollTo(0, document.documentElement.scrollHeight);")
+    static native void scrollToEnd();
+
+    /** The origin of a URL as this page would resolve it, or null when the text is not a URL. */
+    @JSBody(params = "url", script = "try { var u = new URL(url, location.href);"
+            + " return /^https?:$/.test(u.protocol) ? u.origin : null; } catch (e) { return null; }")
+    static native String originOf(String url);
+
+    /** This page's own origin. */
+    @JSBody(script = "return location.origin;")
+    static native String origin();
+
     /** JSON re-indented for reading, or null when the text is not JSON. */
     @JSBody(params = "text", script = "try { return JSON.stringify(JSON.parse(text), null, 2); } catch (e) { return null; }")
     static native String prettyJson(String text);
