@@ -5,18 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Page;
 import io.javalin.Javalin;
-import io.postsse.server.EventEmitter;
-import io.postsse.server.OutboundEvent;
 import io.postsse.server.PostSse;
 import io.postsse.testing.InBothBrowsers;
 import io.postsse.testing.TestBrowser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -74,50 +70,18 @@ class EsModuleTest {
                 + "</script></body></html>";
     }
 
+    private static final OptionRoutes routes = new OptionRoutes();
     private static Javalin server;
     private static String baseUrl;
-    /** The {@code Last-Event-ID} each {@code /count} request carried, by the body's key ("none" when absent). */
-    private static final Map<String, String> lastEventIds = new ConcurrentHashMap<>();
-    /** Producer runs, by the body's key. */
-    private static final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
-    /** Counted down when an {@code /endless} producer is cancelled, by the body's key. */
-    private static final Map<String, CountDownLatch> cancelled = new ConcurrentHashMap<>();
 
     @BeforeAll
-    @SuppressWarnings("rawtypes")
     static void start() {
         server = Javalin.create(config -> {
             config.routes.get("/module.html", ctx -> ctx.html(page(false)));
             config.routes.get("/both.html", ctx -> ctx.html(page(true)));
             PostSse.install(config, sse -> {
                 sse.serveClientScript();
-                // Events 1 to 5, from the one after the request's Last-Event-ID.
-                sse.post("/count", Map.class, (Map body, EventEmitter events) -> {
-                    String key = String.valueOf(body.get("key"));
-                    count(key);
-                    String lastEventId = events.lastEventId();
-                    lastEventIds.put(key, lastEventId.isEmpty() ? "none" : lastEventId);
-                    for (int i = lastEventId.isEmpty() ? 1 : Integer.parseInt(lastEventId) + 1; i <= 5; i++) {
-                        events.send(OutboundEvent.of("n" + i).id(String.valueOf(i)));
-                    }
-                });
-                // Ten events, then the end; its log is kept after the end, for clients to attach to.
-                sse.post("/story", Map.class, (Map body, EventEmitter events) -> {
-                    count(String.valueOf(body.get("key")));
-                    for (int i = 1; i <= 10; i++) {
-                        events.send("s" + i);
-                    }
-                }).resumable();
-                // A tick every 20 ms for at most 15 s; counts down the key's latch when cancelled.
-                sse.post("/endless", Map.class, (Map body, EventEmitter events) -> {
-                    String key = String.valueOf(body.get("key"));
-                    count(key);
-                    events.onCancel(cancelled.computeIfAbsent(key, k -> new CountDownLatch(1))::countDown);
-                    for (int i = 0; i < 750 && events.isOpen(); i++) {
-                        events.send("tick " + i);
-                        Thread.sleep(20); // the producer's own pace, not a wait for the test
-                    }
-                }).resumable();
+                routes.install(sse);
             });
         }).start("127.0.0.1", 0);
         baseUrl = "http://127.0.0.1:" + server.port();
@@ -128,15 +92,6 @@ class EsModuleTest {
         if (server != null) {
             server.stop();
         }
-    }
-
-    private static void count(String key) {
-        runs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    private static int runs(String key) {
-        AtomicInteger count = runs.get(key);
-        return count == null ? 0 : count.get();
     }
 
     private static Page open(TestBrowser browser, String path) {
@@ -188,7 +143,7 @@ class EsModuleTest {
             awaitLog(page, "a close completed");
             assertEquals(List.of("returned", "event n1 #1", "event n2 #2", "event n3 #3", "event n4 #4", "event n5 #5",
                     "close completed"), log(page, "a"));
-            assertEquals("none", lastEventIds.get("import-" + browser));
+            assertEquals("none", routes.lastEventId("import-" + browser));
         }
     }
 
@@ -201,7 +156,7 @@ class EsModuleTest {
                 awaitLog(page, client + " close completed");
                 assertEquals(List.of("returned", "event n3 #3", "event n4 #4", "event n5 #5", "close completed"),
                         log(page, client), client);
-                assertEquals("2", lastEventIds.get(key), client);
+                assertEquals("2", routes.lastEventId(key), client);
             }
         }
     }
@@ -225,7 +180,7 @@ class EsModuleTest {
                 expected.addAll(events.subList(4, 10));
                 expected.add("close completed");
                 assertEquals(expected, log(page, again), client);
-                assertEquals(1, runs(key), "attached to the stream, not started again: " + client);
+                assertEquals(1, routes.runs(key), "attached to the stream, not started again: " + client);
             }
         }
     }
@@ -236,8 +191,8 @@ class EsModuleTest {
             for (String client : CLIENTS) {
                 String key = "abort-" + client + "-" + browser;
                 String shared = key + "-shared";
-                CountDownLatch stopped = cancelled.computeIfAbsent(key, k -> new CountDownLatch(1));
-                CountDownLatch sharedStopped = cancelled.computeIfAbsent(shared, k -> new CountDownLatch(1));
+                CountDownLatch stopped = routes.cancelled(key);
+                CountDownLatch sharedStopped = routes.cancelled(shared);
                 stream(page, client, key, "/endless", Map.of("body", Map.of("key", key), "signal", "fresh"));
                 stream(page, client, shared, "/endless", Map.of("body", Map.of("key", shared), "signal", key));
                 awaitLogStartingWith(page, key + " event tick 1 #");
@@ -275,7 +230,7 @@ class EsModuleTest {
                 awaitLog(page, key + " close cancelled");
                 assertEquals(List.of("returned", "close cancelled"), log(page, key), client);
                 assertEquals(List.of(), fetches(page), client);
-                assertEquals(0, runs(key), client);
+                assertEquals(0, routes.runs(key), client);
             }
         }
     }
