@@ -27,11 +27,14 @@ public final class PostsseScript {
         void close();
     }
 
-    /** {@code stream(url, options)}: the URL a string or anything with a string form, such as a {@code URL}. */
+    /**
+     * {@code stream(url, options)}. A {@code URL} object for the URL reaches {@code fetch} as it is:
+     * nothing here reads the URL as a string.
+     */
     @JSExport
-    public static JSObject stream(JSObject url, JSObject options) {
+    public static JSObject stream(String url, JSObject options) {
         String method = upperCaseString(options, "method");
-        EventStream.Builder builder = EventStream.request(method == null ? "POST" : method, text(url));
+        EventStream.Builder builder = EventStream.request(method == null ? "POST" : method, url);
         String body = body(options);
         if (body != null) {
             // A string is most often JSON.stringify's output: sent as is, and labelled JSON unless the
@@ -121,9 +124,6 @@ public final class PostsseScript {
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")
     private static native String string(JSObject options, String key);
-
-    @JSBody(params = "v", script = "return String(v);")
-    private static native String text(JSObject value);
 
     /** The options' signal; null when absent; a TypeError when it is no AbortSignal. */
     @JSBody(params = "o", script = "var s = o && o.signal; if (s == null) return null;"
