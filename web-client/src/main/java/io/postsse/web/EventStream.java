@@ -319,7 +319,7 @@ public final class EventStream {
     private static native void removeAbortListener(AbortSignal signal, JSObject listener);
 
     @JSBody(params = "handler", script = "queueMicrotask(handler);")
-    private static native void soon(AbortSignal.Handler handler);
+    private static native void queueMicrotask(AbortSignal.Handler handler);
 
     /** Lets the promise settle unheard, so that its failure is not reported as unhandled either. */
     @JSBody(params = "promise", script = "promise.catch(function () {});")
@@ -561,7 +561,8 @@ public final class EventStream {
             if (signal != null) {
                 AbortSignal.Handler close = stream::close;
                 if (signal.isAborted()) {
-                    soon(close);
+                    // Closed at once, but after open() returned: no callback runs inside it.
+                    queueMicrotask(close);
                     return stream;
                 }
                 stream.abortListener = addAbortListener(signal, close);
