@@ -50,8 +50,8 @@ import java.util.function.Consumer;
  *
  * <pre>{@code sse.post("/api/chat", ChatRequest.class, validator, producer).resumable();}</pre>
  *
- * <p>{@link #serveClientScript()} also serves the browser client, {@code /postsse.js}, for pages
- * written in plain JavaScript.
+ * <p>{@link #serveClientScript()} also serves the browser client, {@code /postsse.js} and the ES
+ * module {@code /postsse.mjs}, for pages written in plain JavaScript.
  */
 public final class PostSse {
     /** How long a stream may go without an event before a comment is sent to keep it alive; null or zero: never. */
@@ -228,11 +228,12 @@ public final class PostSse {
     /**
      * Also serves the browser client to pages written in plain JavaScript: {@code GET /postsse.js}
      * ({@code text/javascript; charset=utf-8}), which defines {@code window.postsse} when loaded by
-     * {@code <script src="/postsse.js"></script>}, and {@code GET /postsse.d.ts}, its TypeScript
-     * declarations ({@code text/plain; charset=utf-8}); {@code HEAD} too. Nothing else is served: no
-     * other path, no folder. Both are sent with {@code X-Content-Type-Options: nosniff}, an
-     * {@code ETag}, and {@code Cache-Control: no-cache} (kept by caches, revalidated with a 304 while
-     * unchanged).
+     * {@code <script src="/postsse.js"></script>}; {@code GET /postsse.mjs}, the same client as an
+     * ES module ({@code import {stream} from "/postsse.mjs"}); and their TypeScript declarations,
+     * {@code GET /postsse.d.ts} and {@code GET /postsse.d.mts} ({@code text/plain; charset=utf-8});
+     * {@code HEAD} too. Nothing else is served: no other path, no folder. All are sent with
+     * {@code X-Content-Type-Options: nosniff}, an {@code ETag}, and {@code Cache-Control: no-cache}
+     * (kept by caches, revalidated with a 304 while unchanged).
      *
      * <p>The files come from the {@code io.postsse:postsse-web-client} artifact, a runtime
      * dependency of this one; without it on the classpath, {@link #install} fails.

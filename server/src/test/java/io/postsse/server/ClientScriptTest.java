@@ -2,6 +2,7 @@ package io.postsse.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,13 +12,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** {@code sse.serveClientScript()}: the web client's two files on their two paths, and nothing more. */
+/** {@code sse.serveClientScript()}: the web client's four files on their four paths, and nothing more. */
 class ClientScriptTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final List<String> FILES = List.of("/postsse.js", "/postsse.mjs", "/postsse.d.ts", "/postsse.d.mts");
 
     @Test
     void servesTheWebClientsScriptAsJavaScript() throws Exception {
@@ -45,7 +49,50 @@ class ClientScriptTest {
             assertEquals("text/plain;charset=utf-8", contentType(response));
             assertEquals("nosniff", header(response, "X-Content-Type-Options"));
             assertArrayEquals(resource("io/postsse/web/postsse.d.ts"), response.body());
-            assertTrue(new String(response.body(), StandardCharsets.UTF_8).contains("declare namespace postsse"));
+            String text = new String(response.body(), StandardCharsets.UTF_8);
+            assertTrue(text.contains("declare namespace postsse"));
+            assertTrue(text.contains("interface Window {\n  postsse: typeof postsse;\n}"), "types window.postsse");
+            String module = new String(resource("io/postsse/web/postsse.d.mts"), StandardCharsets.UTF_8);
+            List<String> declarations = module.lines().filter(line -> line.startsWith("export ")).toList();
+            assertTrue(declarations.size() >= 8, "the module's declarations: " + declarations);
+            for (String declaration : declarations) {
+                assertTrue(text.contains("\n  " + declaration + "\n"), "the module's declaration, in the namespace: " + declaration);
+            }
+        }
+    }
+
+    @Test
+    void servesTheSameClientAsAnEsModuleWithoutAGlobal() throws Exception {
+        try (TestServer server = TestServer.start(PostSse::serveClientScript)) {
+            HttpResponse<byte[]> response = get(server, "/postsse.mjs", null);
+
+            assertEquals(200, response.statusCode());
+            assertEquals("text/javascript;charset=utf-8", contentType(response));
+            assertEquals("nosniff", header(response, "X-Content-Type-Options"));
+            assertEquals("no-cache", header(response, "Cache-Control"));
+            assertArrayEquals(resource("io/postsse/web/postsse.mjs"), response.body());
+            String text = new String(response.body(), StandardCharsets.UTF_8);
+            assertTrue(text.startsWith("/* postsse.mjs:"), text.substring(0, Math.min(80, text.length())));
+            assertTrue(text.contains("\nexport const {stream, resume} = "), "exports stream and resume");
+            assertFalse(text.contains("window."), "touches no global");
+            String script = new String(resource("io/postsse/web/postsse.js"), StandardCharsets.UTF_8);
+            assertTrue(script.contains(compiledClient(text)), "the script wraps the same compiled client");
+        }
+    }
+
+    @Test
+    void servesTheModulesTypeDeclarationsAsText() throws Exception {
+        try (TestServer server = TestServer.start(PostSse::serveClientScript)) {
+            HttpResponse<byte[]> response = get(server, "/postsse.d.mts", null);
+
+            assertEquals(200, response.statusCode());
+            assertEquals("text/plain;charset=utf-8", contentType(response));
+            assertEquals("nosniff", header(response, "X-Content-Type-Options"));
+            assertEquals("no-cache", header(response, "Cache-Control"));
+            assertArrayEquals(resource("io/postsse/web/postsse.d.mts"), response.body());
+            String text = new String(response.body(), StandardCharsets.UTF_8);
+            assertTrue(text.contains("\nexport function stream("), "declares the module's exports");
+            assertFalse(text.contains("declare namespace"), "a module, not a global");
         }
     }
 
@@ -61,24 +108,31 @@ class ClientScriptTest {
             assertEquals(etag, header(again, "ETag"));
 
             assertEquals(200, get(server, "/postsse.js", "\"something-else\"").statusCode());
-            assertTrue(!etag.equals(header(get(server, "/postsse.d.ts", null), "ETag")), "one tag per file");
+            Set<String> tags = new HashSet<>();
+            for (String path : FILES) {
+                String tag = header(get(server, path, null), "ETag");
+                assertTrue(tags.add(tag), "one tag per file: " + path + " " + tag);
+                assertEquals(304, get(server, path, tag).statusCode(), path);
+            }
         }
     }
 
     @Test
     void headAnswersLikeGetWithoutTheBody() throws Exception {
         try (TestServer server = TestServer.start(PostSse::serveClientScript)) {
-            HttpResponse<byte[]> get = get(server, "/postsse.js", null);
-            HttpResponse<byte[]> head = HTTP.send(HttpRequest.newBuilder(server.uri("/postsse.js"))
-                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            for (String path : FILES) {
+                HttpResponse<byte[]> get = get(server, path, null);
+                HttpResponse<byte[]> head = HTTP.send(HttpRequest.newBuilder(server.uri(path))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
 
-            assertEquals(200, head.statusCode());
-            assertEquals(0, head.body().length);
-            assertEquals(contentType(get), contentType(head));
-            assertEquals(header(get, "ETag"), header(head, "ETag"));
-            assertEquals("nosniff", header(head, "X-Content-Type-Options"));
-            assertEquals(String.valueOf(get.body().length), header(head, "Content-Length"));
+                assertEquals(200, head.statusCode(), path);
+                assertEquals(0, head.body().length, path);
+                assertEquals(contentType(get), contentType(head), path);
+                assertEquals(header(get, "ETag"), header(head, "ETag"), path);
+                assertEquals("nosniff", header(head, "X-Content-Type-Options"), path);
+                assertEquals(String.valueOf(get.body().length), header(head, "Content-Length"), path);
+            }
         }
     }
 
@@ -87,7 +141,8 @@ class ClientScriptTest {
         try (TestServer server = TestServer.start(PostSse::serveClientScript)) {
             for (String path : List.of("/postsse.js.map", "/web/postsse.js", "/io/postsse/web/postsse.js",
                     "/index.html", "/inspector.html", "/js/demo.js", "/js/testpage.js", "/style.css", "/",
-                    "/POSTSSE.JS", "/postsse", "/io/postsse/server/PostSse.class")) {
+                    "/POSTSSE.JS", "/postsse", "/io/postsse/server/PostSse.class", "/postsse.mjs.map",
+                    "/postsse.MJS", "/postsse.cjs", "/postsse.d.cts", "/package.json", "/io/postsse/web/postsse.mjs")) {
                 assertEquals(404, get(server, path, null).statusCode(), path);
             }
         }
@@ -97,9 +152,21 @@ class ClientScriptTest {
     void withoutTheCallTheScriptIsNotServed() throws Exception {
         try (TestServer server = TestServer.start(sse -> {
         })) {
-            assertEquals(404, get(server, "/postsse.js", null).statusCode());
-            assertEquals(404, get(server, "/postsse.d.ts", null).statusCode());
+            for (String path : FILES) {
+                assertEquals(404, get(server, path, null).statusCode(), path);
+            }
         }
+    }
+
+    /**
+     * The compiled client inside a wrapper: from the strict-mode directive, which opens TeaVM's
+     * module, to its last export.
+     */
+    private static String compiledClient(String wrapped) {
+        int start = wrapped.indexOf("\"use strict\";");
+        int end = wrapped.lastIndexOf("exports.");
+        assertTrue(start > 0 && end > start, "a wrapped module: " + start + ".." + end);
+        return wrapped.substring(start, end);
     }
 
     private static HttpResponse<byte[]> get(TestServer server, String path, String ifNoneMatch)

@@ -7,6 +7,7 @@ import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamError;
 import io.postsse.protocol.StreamLifecycle;
 import io.postsse.web.browser.AbortController;
+import io.postsse.web.browser.AbortSignal;
 import io.postsse.web.browser.Fetch;
 import io.postsse.web.browser.Headers;
 import io.postsse.web.browser.JsError;
@@ -17,6 +18,7 @@ import io.postsse.web.browser.Response;
 import io.postsse.web.browser.TextDecoderStream;
 import io.postsse.web.browser.TextReadResult;
 import org.teavm.jso.JSBody;
+import org.teavm.jso.JSObject;
 import org.teavm.jso.browser.Window;
 
 /**
@@ -94,6 +96,8 @@ public final class EventStream {
     private final Promise.Fulfilled<TextReadResult> onRead;
     private final Promise.Rejected onReadFailure;
     private int retryTimer = -1;
+    /** The listener on the application's {@link Builder#signal}, removed when the stream closes; null when none. */
+    private JSObject abortListener;
 
     private EventStream(Builder request) {
         this.request = request;
@@ -308,6 +312,15 @@ public final class EventStream {
         response = null;
     }
 
+    @JSBody(params = {"signal", "handler"}, script = "signal.addEventListener('abort', handler); return handler;")
+    private static native JSObject addAbortListener(AbortSignal signal, AbortSignal.Handler handler);
+
+    @JSBody(params = {"signal", "listener"}, script = "signal.removeEventListener('abort', listener);")
+    private static native void removeAbortListener(AbortSignal signal, JSObject listener);
+
+    @JSBody(params = "handler", script = "queueMicrotask(handler);")
+    private static native void queueMicrotask(AbortSignal.Handler handler);
+
     /** Lets the promise settle unheard, so that its failure is not reported as unhandled either. */
     @JSBody(params = "promise", script = "promise.catch(function () {});")
     private static native void ignoreOutcome(Promise<?> promise);
@@ -371,6 +384,11 @@ public final class EventStream {
         @Override
         public void onClose(CloseReason reason) {
             dropConnection(); // first: if the application's onClose throws, nothing stays open
+            if (abortListener != null) {
+                // A signal may outlive many streams (one per page, say): it keeps none of them.
+                removeAbortListener(request.signal, abortListener);
+                abortListener = null;
+            }
             if (request.persistKey != null) {
                 SavedStream.forget(request.persistKey, lifecycle.streamId());
             }
@@ -398,6 +416,7 @@ public final class EventStream {
         private String persistKey;
         /** The stream to attach to, when resuming; null: a new stream, with a new id. */
         private String streamId;
+        private AbortSignal signal;
 
         private Builder(String method, String url) {
             this.method = method;
@@ -516,9 +535,38 @@ public final class EventStream {
             return this;
         }
 
+        /**
+         * The {@code Last-Event-ID} of the first request, so that the stream resumes after that
+         * event: a resumable route attaches to the stream it names, a plain route's producer is
+         * handed it. By default none; reconnections send the last ID seen, as always.
+         */
+        public Builder lastEventId(String id) {
+            settings.lastEventId = id;
+            return this;
+        }
+
+        /**
+         * Ends the stream as {@link EventStream#close} does when the signal aborts: {@code onClose(CANCELLED)}.
+         * A signal already aborted sends nothing; the stream closes as soon as {@link #open} has
+         * returned, without a callback inside it.
+         */
+        public Builder signal(AbortSignal signal) {
+            this.signal = signal;
+            return this;
+        }
+
         /** Sends the request and starts reading; events arrive on later turns of the event loop. */
         public EventStream open() {
             EventStream stream = new EventStream(this);
+            if (signal != null) {
+                AbortSignal.Handler close = stream::close;
+                if (signal.isAborted()) {
+                    // Closed at once, but after open() returned: no callback runs inside it.
+                    queueMicrotask(close);
+                    return stream;
+                }
+                stream.abortListener = addAbortListener(signal, close);
+            }
             stream.rememberStart();
             stream.act(stream.lifecycle.start());
             return stream;

@@ -11,17 +11,17 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The browser client's two files, {@code postsse.js} and {@code postsse.d.ts}, read once from the
- * postsse-web-client artifact on the classpath and answered from memory on two exact paths.
+ * The browser client's files, read once from the postsse-web-client artifact on the classpath and
+ * answered from memory on four exact paths: the script {@code postsse.js}, the ES module
+ * {@code postsse.mjs} (the same client), and the type declarations of each, {@code postsse.d.ts}
+ * and {@code postsse.d.mts}.
  */
 public final class ClientScript {
     /** Where the web client's build puts its files on the classpath. */
     static final String RESOURCE_FOLDER = "io/postsse/web/";
 
-    /** The script's URL path. */
-    public static final String SCRIPT_PATH = "/postsse.js";
-    /** Its type declarations' URL path. */
-    public static final String TYPES_PATH = "/postsse.d.ts";
+    private static final String JAVASCRIPT = "text/javascript; charset=utf-8";
+    private static final String TEXT = "text/plain; charset=utf-8";
 
     private final byte[] body;
     private final String contentType;
@@ -33,14 +33,22 @@ public final class ClientScript {
         this.etag = etagOf(body);
     }
 
-    /** Adds {@code GET} and {@code HEAD} {@code /postsse.js} and {@code /postsse.d.ts} to the app, nothing else. */
+    /**
+     * Adds {@code GET} and {@code HEAD} {@code /postsse.js}, {@code /postsse.mjs}, {@code /postsse.d.ts}
+     * and {@code /postsse.d.mts} to the app, nothing else.
+     */
     public static void register(JavalinConfig config) {
-        ClientScript script = load("postsse.js", "text/javascript; charset=utf-8");
-        ClientScript types = load("postsse.d.ts", "text/plain; charset=utf-8");
-        config.routes.get(SCRIPT_PATH, script::get);
-        config.routes.head(SCRIPT_PATH, script::head);
-        config.routes.get(TYPES_PATH, types::get);
-        config.routes.head(TYPES_PATH, types::head);
+        serve(config, "postsse.js", JAVASCRIPT);
+        serve(config, "postsse.mjs", JAVASCRIPT); // a module script needs a JavaScript type, and nosniff holds it to it
+        serve(config, "postsse.d.ts", TEXT);
+        serve(config, "postsse.d.mts", TEXT);
+    }
+
+    /** The file of that name in the resource folder, on the path of that name at the root. */
+    private static void serve(JavalinConfig config, String name, String contentType) {
+        ClientScript file = load(name, contentType);
+        config.routes.get("/" + name, file::get);
+        config.routes.head("/" + name, file::head);
     }
 
     private static ClientScript load(String name, String contentType) {

@@ -1,11 +1,22 @@
 package io.postsse.web.browser;
 
 import org.teavm.jso.JSClass;
+import org.teavm.jso.JSFunctor;
 import org.teavm.jso.JSObject;
+import org.teavm.jso.JSProperty;
 
-/** The signal an {@link AbortController} hands to {@code fetch}. */
+/** The signal of an {@link AbortController}: the one handed to {@code fetch}, or an application's. */
 @JSClass
 public class AbortSignal implements JSObject {
+    /** Called when the signal aborts. */
+    @JSFunctor
+    public interface Handler extends JSObject {
+        void onAbort();
+    }
+
     private AbortSignal() {
     }
+
+    @JSProperty
+    public native boolean isAborted();
 }

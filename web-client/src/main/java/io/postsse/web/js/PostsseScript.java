@@ -3,29 +3,22 @@ package io.postsse.web.js;
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.StreamError;
 import io.postsse.web.EventStream;
+import io.postsse.web.browser.AbortSignal;
 import io.postsse.web.browser.Headers;
 import org.teavm.jso.JSBody;
+import org.teavm.jso.JSExport;
 import org.teavm.jso.JSFunctor;
 import org.teavm.jso.JSObject;
 
 /**
- * The main class of {@code postsse.js}: defines {@code window.postsse} for plain JavaScript, a thin
- * adapter over {@link EventStream}. See {@code postsse.d.ts} for the API.
+ * The main class of {@code postsse.js} and {@code postsse.mjs}: {@code stream} and {@code resume}
+ * for plain JavaScript, a thin adapter over {@link EventStream}. TeaVM compiles it once, into a
+ * module that only exports them; the build wraps that module twice, as a script that defines
+ * {@code window.postsse} and as an ES module with no global effect. See {@code postsse.d.mts}
+ * for the API.
  */
 public final class PostsseScript {
     private PostsseScript() {
-    }
-
-    /** {@code postsse.stream(url, options)}. */
-    @JSFunctor
-    interface StreamFunction extends JSObject {
-        JSObject stream(String url, JSObject options);
-    }
-
-    /** {@code postsse.resume(key, options)}. */
-    @JSFunctor
-    interface ResumeFunction extends JSObject {
-        JSObject resume(String key, JSObject options);
     }
 
     /** {@code handle.close()}. */
@@ -34,14 +27,12 @@ public final class PostsseScript {
         void close();
     }
 
-    public static void main(String[] args) {
-        install(PostsseScript::stream, PostsseScript::resume);
-    }
-
-    @JSBody(params = {"stream", "resume"}, script = "window.postsse = Object.freeze({stream: stream, resume: resume});")
-    private static native void install(StreamFunction stream, ResumeFunction resume);
-
-    private static JSObject stream(String url, JSObject options) {
+    /**
+     * {@code stream(url, options)}. A {@code URL} object for the URL reaches {@code fetch} as it is:
+     * nothing here reads the URL as a string.
+     */
+    @JSExport
+    public static JSObject stream(String url, JSObject options) {
         String method = upperCaseString(options, "method");
         EventStream.Builder builder = EventStream.request(method == null ? "POST" : method, url);
         String body = body(options);
@@ -54,11 +45,16 @@ public final class PostsseScript {
         if (persist != null) {
             builder.persist(persist);
         }
+        String lastEventId = string(options, "lastEventId");
+        if (lastEventId != null) {
+            builder.lastEventId(lastEventId);
+        }
         return open(builder, options);
     }
 
     /** The stream persisted under the key, attached to again with the options' headers and callbacks; else null. */
-    private static JSObject resume(String key, JSObject options) {
+    @JSExport
+    public static JSObject resume(String key, JSObject options) {
         EventStream.Builder builder = EventStream.resume(key);
         return builder == null ? null : open(builder, options);
     }
@@ -80,6 +76,10 @@ public final class PostsseScript {
         }
         if (isNumber(options, "maxRetryMillis")) {
             builder.maxRetryMillis((int) number(options, "maxRetryMillis"));
+        }
+        AbortSignal signal = signal(options);
+        if (signal != null) {
+            builder.signal(signal);
         }
         JSObject types = typedHandlerNames(options);
         for (int i = 0; i < length(types); i++) {
@@ -124,6 +124,12 @@ public final class PostsseScript {
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")
     private static native String string(JSObject options, String key);
+
+    /** The options' signal; null when absent; a TypeError when it is no AbortSignal. */
+    @JSBody(params = "o", script = "var s = o && o.signal; if (s == null) return null;"
+            + " if (typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function')"
+            + " throw new TypeError('postsse: options.signal is not an AbortSignal'); return s;")
+    private static native AbortSignal signal(JSObject options);
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v).toUpperCase();")
     private static native String upperCaseString(JSObject options, String key);
