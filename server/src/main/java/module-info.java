@@ -12,6 +12,8 @@ module io.postsse.server {
     requires org.slf4j;
     // Only for RedisEventLog: an optional dependency.
     requires static lettuce.core;
+    // Only for PostSse.metrics: an optional dependency.
+    requires static micrometer.core;
 
     exports io.postsse.server;
 }

@@ -4,6 +4,12 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.staticfiles.Location;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.postsse.server.EventEmitter;
 import io.postsse.server.PostSse;
 import java.net.InetAddress;
@@ -18,11 +24,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The demo app: the chat page, the inspector page, and the streaming endpoint {@code POST /api/chat},
  * answered by the offline generator or by a relayed OpenAI-compatible server, resumable; also
- * {@code /postsse.js}, the client for plain JavaScript.
+ * {@code /postsse.js}, the client for plain JavaScript, and {@code /metrics}, the streams' meters
+ * and the JVM's in Prometheus's text format.
  *
  * <p>Its defaults keep it to this machine: it listens on 127.0.0.1 unless {@code HOST} says
- * otherwise, its stream routes answer only the {@code Host} names of {@link HostAllowlist}, and its
- * responses forbid sniffing, framing, and (on its pages) any script but its own files.
+ * otherwise, its stream route and its metrics answer only the {@code Host} names of
+ * {@link HostAllowlist}, and its responses forbid sniffing, framing, and (on its pages) any script
+ * but its own files.
  */
 public final class DemoServer {
     /** The pause between two tokens of the built-in generator, so that streaming is visible. */
@@ -41,6 +49,8 @@ public final class DemoServer {
      * endpoint the user types. Its script puts what it receives in the page as text only.
      */
     static final String INSPECTOR_POLICY = PAGE_POLICY.replace("connect-src 'self'", "connect-src *");
+    /** The type of {@code /metrics}: Prometheus's text format, which every scraper reads. */
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
 
@@ -143,9 +153,11 @@ public final class DemoServer {
 
     /**
      * The app, configured but not started, with the streams' logs in the Redis at {@code redisUrl}
-     * (in memory when it is null), its stream route answering the hosts of {@code hosts} only.
+     * (in memory when it is null), its stream route and its metrics answering the hosts of
+     * {@code hosts} only.
      */
     public static Javalin create(ChatBackend backend, String redisUrl, HostAllowlist hosts) {
+        PrometheusMeterRegistry metrics = metrics();
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = Runtime.version().feature() >= 21;
             config.staticFiles.add("/web", Location.CLASSPATH);
@@ -156,14 +168,28 @@ public final class DemoServer {
             // The pages name their icon; this is for whatever asks for the conventional one. Not a
             // permanent redirect: a browser would keep it for the next app on this port.
             config.routes.get("/favicon.ico", ctx -> ctx.redirect("/favicon.svg", HttpStatus.FOUND));
+            // Not secret, but this machine's business: a rebound name gets no more of it than of the chat.
+            config.routes.before("/metrics", ctx -> checkHost(ctx, hosts));
+            config.routes.get("/metrics", ctx -> ctx.contentType(METRICS_CONTENT_TYPE).result(metrics.scrape()));
             PostSse.install(config, sse -> {
                 sse.serveClientScript();
+                sse.metrics(metrics);
                 sse.redisUrl = redisUrl;
                 // Resumable: a reply is produced once, and a client cut off or reloaded takes it up again.
                 sse.post("/api/chat", ChatRequest.class, ChatRequest::problem,
                         (chat, events) -> streamReply(backend, chat, events)).resumable();
             });
         });
+    }
+
+    /** A registry of this app's own: the streams' meters, and the JVM's memory, threads, CPU and uptime. */
+    private static PrometheusMeterRegistry metrics() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        return registry;
     }
 
     /**

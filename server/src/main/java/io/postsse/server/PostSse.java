@@ -2,10 +2,13 @@ package io.postsse.server;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.postsse.server.internal.ClientScript;
 import io.postsse.server.internal.Http2;
+import io.postsse.server.internal.MicrometerMetrics;
 import io.postsse.server.internal.ProducerExecutors;
 import io.postsse.server.internal.ResumableStreams;
+import io.postsse.server.internal.RouteMetrics;
 import io.postsse.server.internal.StreamRoute;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -182,6 +185,8 @@ public final class PostSse {
     private final List<StreamRoute.Definition<?>> routes = new ArrayList<>();
     private final List<PostRoute> options = new ArrayList<>();
     private boolean clientScript;
+    /** Null unless {@link #metrics} was called: then no class of Micrometer is loaded. */
+    private MeterRegistry meterRegistry;
 
     private PostSse() {
     }
@@ -249,6 +254,25 @@ public final class PostSse {
         clientScript = true;
     }
 
+    /**
+     * Counts the streams of every route into the registry, the app's Micrometer registry: streams
+     * active, started, ended by outcome, their duration and time to first event, events and bytes
+     * sent, resumes and stops, refused requests — meters named {@code postsse.*}, tagged with the
+     * route's path (see the README). Needs {@code io.micrometer:micrometer-core} on the class path,
+     * an optional dependency: without this call, nothing of Micrometer is needed, or loaded.
+     *
+     * <pre>{@code
+     * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+     * Javalin.create(config -> PostSse.install(config, sse -> {
+     *     sse.metrics(registry);
+     *     sse.post("/api/chat", ChatRequest.class, producer);
+     * }));
+     * }</pre>
+     */
+    public void metrics(MeterRegistry registry) {
+        meterRegistry = Objects.requireNonNull(registry, "registry");
+    }
+
     private void register(JavalinConfig config) {
         if (clientScript) {
             ClientScript.register(config);
@@ -278,7 +302,9 @@ public final class PostSse {
                             heartbeat, sendTimeout));
                 }
             }
-            StreamRoute<?> route = new StreamRoute<>(definition, settings, resumable);
+            RouteMetrics metrics = meterRegistry == null ? RouteMetrics.NONE
+                    : new MicrometerMetrics(meterRegistry, definition.path(), definition.resumable());
+            StreamRoute<?> route = new StreamRoute<>(definition, settings, resumable, metrics);
             config.routes.post(definition.path(), route::handle);
             config.routes.options(definition.path(), route::preflight);
             if (definition.resumable()) {

@@ -47,6 +47,8 @@ final class LogAttachment {
 
     private final String streamId;
     private final EventLog log;
+    /** The route's: counts the bytes written. */
+    private final RouteMetrics metrics;
     private final long heartbeatNanos;
     private final Runnable abortConnection;
     private final Runnable preventEnd;
@@ -66,11 +68,12 @@ final class LogAttachment {
     private volatile long writeStarted;
     private final CountDownLatch writerDone = new CountDownLatch(1);
 
-    LogAttachment(String streamId, long after, EventLog log, long heartbeatNanos, Runnable abortConnection,
-            Runnable preventEnd) {
+    LogAttachment(String streamId, long after, EventLog log, RouteMetrics metrics, long heartbeatNanos,
+            Runnable abortConnection, Runnable preventEnd) {
         this.streamId = streamId;
         this.after = after;
         this.log = log;
+        this.metrics = metrics;
         this.heartbeatNanos = heartbeatNanos;
         this.abortConnection = abortConnection;
         this.preventEnd = preventEnd;
@@ -140,13 +143,16 @@ final class LogAttachment {
         }
     }
 
-    /** Writes one batch, flushed, watched by {@link #checkWrite}. */
+    /** Writes one batch, flushed, watched by {@link #checkWrite}; null bytes: only the flush. */
     void write(SseStream.FrameWriter out, byte[] bytes) throws IOException {
         writeStarted = System.nanoTime() | 1;
         try {
             out.write(bytes);
         } finally {
             writeStarted = 0;
+        }
+        if (bytes != null) {
+            metrics.bytesWritten(bytes.length);
         }
     }
 

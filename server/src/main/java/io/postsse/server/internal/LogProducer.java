@@ -40,6 +40,9 @@ final class LogProducer implements EventEmitter {
     private final ResumableStreams owner;
     private final EventLog log;
     private final JsonMapper jsonMapper;
+    private final RouteMetrics metrics;
+    /** Set when the stream started: what is logged and counted of it. */
+    private StreamRecord record;
     private final CountDownLatch created = new CountDownLatch(1);
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -62,9 +65,9 @@ final class LogProducer implements EventEmitter {
     private ScheduledFuture<?> timeLimit;
     /** Counts the grace timers set, so that one overtaken by an attach and a detach does nothing. */
     private long graceRound;
-    private long startedNanos;
 
-    LogProducer(String streamId, RequestHead request, ResumableStreams owner, JsonMapper jsonMapper) {
+    LogProducer(String streamId, RequestHead request, ResumableStreams owner, JsonMapper jsonMapper,
+            RouteMetrics metrics) {
         this.streamId = streamId;
         this.request = request;
         this.path = request.path();
@@ -72,6 +75,7 @@ final class LogProducer implements EventEmitter {
         this.owner = owner;
         this.log = owner.log();
         this.jsonMapper = jsonMapper;
+        this.metrics = metrics;
     }
 
     // ---- the start ----
@@ -86,15 +90,16 @@ final class LogProducer implements EventEmitter {
         return created.await(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** The log holds the stream now: the stream has started. */
+    /** The log holds the stream now: the stream has started, unless it was stopped already. */
     void started() {
         lock.lock();
         try {
-            startedNanos = System.nanoTime();
+            if (outcome == null) {
+                record = StreamRecord.start(streamId, request.method(), path, true, metrics);
+            }
         } finally {
             lock.unlock();
         }
-        LOG.info("Stream {} started: POST {} (resumable)", streamId, path);
     }
 
     // ---- the emitter ----
@@ -132,6 +137,7 @@ final class LogProducer implements EventEmitter {
                         seq = next;
                         bytes += encoded.length;
                         pending = null;
+                        record.eventSent(seq);
                         return;
                     } catch (StreamCapacityException e) {
                         full = e;
@@ -142,8 +148,8 @@ final class LogProducer implements EventEmitter {
                 }
             }
             if (full != null) {
-                LOG.warn("Stream {}: {}", streamId, full.getMessage());
-                finish(EventLog.FAILED, "The stream was stopped: it grew past what the server keeps of one stream.");
+                finish(StreamEnd.failed(full.getMessage()), EventLog.FAILED, 500,
+                        "The stream was stopped: it grew past what the server keeps of one stream.");
             }
         } finally {
             lock.unlock();
@@ -204,7 +210,7 @@ final class LogProducer implements EventEmitter {
     public void close() {
         lock.lock();
         try {
-            finish(EventLog.COMPLETED, null);
+            finish(StreamEnd.COMPLETED, EventLog.COMPLETED, 0, null);
         } finally {
             lock.unlock();
         }
@@ -215,8 +221,7 @@ final class LogProducer implements EventEmitter {
         lock.lock();
         try {
             requireOpen();
-            LOG.info("Stream {}: failed: {}", streamId, detail);
-            finish(EventLog.FAILED, status, detail);
+            finish(StreamEnd.producerFailed(status, detail), EventLog.FAILED, status, detail);
         } finally {
             lock.unlock();
         }
@@ -280,7 +285,7 @@ final class LogProducer implements EventEmitter {
             lock.lock();
             try {
                 if (!keepOpen) {
-                    finish(EventLog.COMPLETED, null);
+                    finish(StreamEnd.COMPLETED, EventLog.COMPLETED, 0, null);
                 }
             } finally {
                 lock.unlock();
@@ -289,8 +294,8 @@ final class LogProducer implements EventEmitter {
             lock.lock();
             try {
                 if (outcome == null) {
-                    LOG.warn("Stream {}: the producer failed", streamId, failure);
-                    finish(EventLog.FAILED, "The stream failed on the server.");
+                    // Its stack trace goes with the end line.
+                    finish(StreamEnd.producerThrew(failure), EventLog.FAILED, 500, "The stream failed on the server.");
                 } else if (!cancelled && !(failure instanceof StreamClosedException)
                         && !(failure instanceof StreamCapacityException)) {
                     LOG.warn("Stream {}: the producer failed after the stream ended", streamId, failure);
@@ -314,26 +319,24 @@ final class LogProducer implements EventEmitter {
     void notRun() {
         lock.lock();
         try {
-            finish(EventLog.CANCELLED, null);
+            finish(StreamEnd.cancelled(StreamEnd.producerNotRun()), EventLog.CANCELLED, 0, null);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Ends the stream in the log, once: an {@code error} event first when {@code problemDetail} is
-     * not null. Holding the lock.
+     * Ends the stream, once: in the log {@code how} (an outcome of {@link EventLog}), after an
+     * {@code error} event when {@code problemDetail} is not null; in the end line and the meters
+     * {@code end}. Holding the lock.
      */
-    private void finish(String how, String problemDetail) {
-        finish(how, 500, problemDetail);
-    }
-
-    private void finish(String how, int problemStatus, String problemDetail) {
+    private void finish(StreamEnd end, String how, int problemStatus, String problemDetail) {
         if (outcome != null) {
             return;
         }
         outcome = how;
         pending = null;
+        long events = seq; // the producer's, without the error event
         if (problemDetail != null) {
             String problem = Problems.json(jsonMapper, Problems.problem(problemStatus, problemDetail));
             byte[] error = EventEncoder.event("error", idPrefix + (seq + 1), problem).getBytes(StandardCharsets.UTF_8);
@@ -359,8 +362,9 @@ final class LogProducer implements EventEmitter {
             timeLimit = null;
         }
         owner.ended(this);
-        LOG.info("Stream {} {} after {} ms, {} events", streamId, how,
-                startedNanos == 0 ? 0 : (System.nanoTime() - startedNanos) / 1_000_000, seq);
+        if (record != null) { // else stopped before it started, by a client through another server
+            record.ended(end, events);
+        }
     }
 
     // ---- cancellation ----
@@ -370,14 +374,14 @@ final class LogProducer implements EventEmitter {
      * callbacks run, and the log ends {@code cancelled}, so that attached readers get the end.
      */
     void cancel(String why) {
-        stop(EventLog.CANCELLED, null, "cancelled, " + why);
+        stop(EventLog.CANCELLED, null, StreamEnd.cancelled(why));
     }
 
     /**
      * Stops the producer — interrupted, its sends failing, the cancel callbacks run — and ends the
      * stream {@code how}, after an {@code error} event when {@code problemDetail} is not null.
      */
-    private void stop(String how, String problemDetail, String reason) {
+    private void stop(String how, String problemDetail, StreamEnd end) {
         List<Runnable> callbacks;
         lock.lock();
         try {
@@ -389,12 +393,7 @@ final class LogProducer implements EventEmitter {
             if (producerThread != null && producerThread != Thread.currentThread()) {
                 producerThread.interrupt();
             }
-            if (problemDetail != null) {
-                LOG.info("Stream {}: {}", streamId, reason);
-            } else {
-                LOG.debug("Stream {}: {}", streamId, reason);
-            }
-            finish(how, problemDetail);
+            finish(end, how, 500, problemDetail);
         } finally {
             lock.unlock();
         }
@@ -417,10 +416,11 @@ final class LogProducer implements EventEmitter {
 
     /**
      * The stream reached its time limit: the producer is stopped as by a cancellation, and the
-     * stream ends {@value EventLog#FAILED}, with an {@code error} event that says why.
+     * stream ends {@value EventLog#FAILED} in the log, with an {@code error} event of the
+     * {@code detail}, and {@code end} in its end line.
      */
-    void stopAtTimeLimit(String detail) {
-        stop(EventLog.FAILED, detail, detail);
+    void stopAtTimeLimit(String detail, StreamEnd end) {
+        stop(EventLog.FAILED, detail, end);
     }
 
     /** A connection attached to the stream on this server: no grace count while one is. */
@@ -489,6 +489,6 @@ final class LogProducer implements EventEmitter {
         } finally {
             lock.unlock();
         }
-        cancel("no client attached for " + grace.toMillis() + " ms");
+        cancel("no client attached for " + StreamEnd.text(grace) + " (resumeGrace)");
     }
 }

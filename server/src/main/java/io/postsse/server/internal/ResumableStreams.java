@@ -191,8 +191,9 @@ public final class ResumableStreams {
      * Creates the stream in the log, with its producer registered here; null when it could not be:
      * the log holds it already, or a twin request is starting it (waited for), or it was stopped.
      */
-    LogProducer start(String streamId, RequestHead request, JsonMapper jsonMapper) throws InterruptedException {
-        LogProducer producer = new LogProducer(streamId, request, this, jsonMapper);
+    LogProducer start(String streamId, RequestHead request, JsonMapper jsonMapper, RouteMetrics metrics)
+            throws InterruptedException {
+        LogProducer producer = new LogProducer(streamId, request, this, jsonMapper, metrics);
         LogProducer twin = running.putIfAbsent(streamId, producer);
         if (twin != null) {
             // The same request, sent twice at once: the second attaches to what the first starts.

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -28,20 +27,6 @@ import org.slf4j.LoggerFactory;
  * so the client never sees half an event.
  */
 final class SseStream implements EventEmitter {
-    /** How a stream ended, as logged. */
-    enum Outcome {
-        COMPLETED("completed"),
-        CANCELLED("cancelled"),
-        FAILED("failed"),
-        TIMED_OUT("timed out");
-
-        final String label;
-
-        Outcome(String label) {
-            this.label = label;
-        }
-    }
-
     private static final Logger LOG = LoggerFactory.getLogger(SseStream.class);
     private static final byte[] HEARTBEAT = EventEncoder.comment("").getBytes(StandardCharsets.UTF_8);
 
@@ -53,6 +38,7 @@ final class SseStream implements EventEmitter {
     private final long heartbeatNanos;
     private final Runnable abortConnection;
     private final Runnable preventEnd;
+    private final StreamRecord record;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when there is something for the writer: a frame, an end, a cancellation. */
@@ -65,13 +51,15 @@ final class SseStream implements EventEmitter {
     private final CancelCallbacks cancelCallbacks = new CancelCallbacks();
     private int bufferedBytes;
     private int eventCount;
-    private boolean ending;
+    private boolean closing;
     private final RequestHead request;
     /** Set when the stream reached its time limit: the producer's failures after it are not its own. */
     private boolean timeLimitReached;
     private boolean keepOpen;
-    private Outcome endOutcome = Outcome.COMPLETED;
-    private Outcome cancelled;
+    /** How the stream ends when it is not cancelled: the writer sends what is buffered first. */
+    private StreamEnd ending = StreamEnd.COMPLETED;
+    /** Null unless the stream was cancelled; then how it ended. */
+    private StreamEnd cancelled;
     private Thread producerThread;
     /** Set when the writer is done: a cancellation after that changes nothing. */
     private boolean finished;
@@ -79,7 +67,7 @@ final class SseStream implements EventEmitter {
     private boolean writerReturned;
 
     SseStream(String streamId, String lastEventId, RequestHead request, JsonMapper jsonMapper, int maxBufferedBytes,
-            Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd) {
+            Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd, StreamRecord record) {
         this.streamId = streamId;
         this.request = request;
         this.lastEventId = lastEventId;
@@ -89,6 +77,7 @@ final class SseStream implements EventEmitter {
         this.heartbeatNanos = heartbeatNanos(heartbeat);
         this.abortConnection = abortConnection;
         this.preventEnd = preventEnd;
+        this.record = record;
     }
 
     // ---- the emitter ----
@@ -130,7 +119,7 @@ final class SseStream implements EventEmitter {
     public void close() {
         lock.lock();
         try {
-            ending = true;
+            closing = true;
             writerWork.signalAll();
             bufferRoom.signalAll();
         } finally {
@@ -142,7 +131,7 @@ final class SseStream implements EventEmitter {
     public boolean isOpen() {
         lock.lock();
         try {
-            return cancelled == null && !ending;
+            return cancelled == null && !closing;
         } finally {
             lock.unlock();
         }
@@ -209,6 +198,7 @@ final class SseStream implements EventEmitter {
                 bufferedBytes += bytes.length;
                 if (isEvent) {
                     eventCount++;
+                    record.eventSent(eventCount);
                 }
                 writerWork.signal();
             }
@@ -216,17 +206,17 @@ final class SseStream implements EventEmitter {
             lock.unlock();
         }
         if (timedOut) {
-            cancel(Outcome.TIMED_OUT);
-            throw new StreamClosedException("the client did not read the stream for "
-                    + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos) + " ms");
+            String sendTimeout = StreamEnd.text(Duration.ofNanos(sendTimeoutNanos));
+            cancel(StreamEnd.timedOut("the client did not read for " + sendTimeout + " (sendTimeout)"));
+            throw new StreamClosedException("the client did not read the stream for " + sendTimeout);
         }
     }
 
     private void requireOpen() {
         if (cancelled != null) {
-            throw new StreamClosedException("the stream was " + cancelled.label);
+            throw new StreamClosedException("the stream was " + cancelled.outcome().label);
         }
-        if (ending) {
+        if (closing) {
             throw new StreamClosedException("the stream was closed");
         }
     }
@@ -278,15 +268,14 @@ final class SseStream implements EventEmitter {
             if (cancelled != null || timeLimitReached) {
                 return; // an interrupt or a failed send caused by the cancellation: not the producer's fault
             }
-            if (ending) {
+            if (closing) {
                 LOG.warn("Stream {}: the producer failed after closing the stream", streamId, failure);
                 return;
             }
-            LOG.warn("Stream {}: the producer failed", streamId, failure);
             String problem = Problems.json(jsonMapper, Problems.problem(500, "The stream failed on the server."));
             buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
-            endOutcome = Outcome.FAILED;
-            ending = true;
+            ending = StreamEnd.producerThrew(failure); // its stack trace goes with the end line
+            closing = true;
             writerWork.signalAll();
         } finally {
             lock.unlock();
@@ -300,38 +289,37 @@ final class SseStream implements EventEmitter {
             requireOpen();
             String problem = Problems.json(jsonMapper, Problems.problem(status, detail));
             buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
-            endOutcome = Outcome.FAILED;
-            ending = true;
+            ending = StreamEnd.producerFailed(status, detail);
+            closing = true;
             writerWork.signalAll();
         } finally {
             lock.unlock();
         }
-        LOG.info("Stream {}: failed: {}", streamId, detail);
     }
 
     // ---- cancellation ----
 
     /**
-     * The stream reached its time limit: it ends after what is buffered, with an {@code error}
-     * event saying so; the producer is interrupted, its sends fail, the cancel callbacks run.
+     * The stream reached its time limit: it ends {@code end}, after what is buffered, with an
+     * {@code error} event of the {@code detail}; the producer is interrupted, its sends fail, the
+     * cancel callbacks run.
      */
-    void stopAtTimeLimit(String detail) {
+    void stopAtTimeLimit(String detail, StreamEnd end) {
         List<Runnable> callbacks;
         lock.lock();
         try {
-            if (cancelled != null || ending || finished) {
+            if (cancelled != null || closing || finished) {
                 return;
             }
             timeLimitReached = true;
             String problem = Problems.json(jsonMapper, Problems.problem(503, detail));
             buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
-            endOutcome = Outcome.TIMED_OUT;
-            ending = true;
+            ending = end;
+            closing = true;
             callbacks = stopProducer();
         } finally {
             lock.unlock();
         }
-        LOG.info("Stream {}: {}", streamId, detail);
         CancelCallbacks.run(callbacks, streamId);
     }
 
@@ -350,28 +338,28 @@ final class SseStream implements EventEmitter {
 
     /** The client closed the connection. */
     void clientGone() {
-        cancel(Outcome.CANCELLED);
+        cancel(StreamEnd.cancelled(StreamEnd.CLIENT_GONE));
     }
 
     /**
      * Stops the stream at once: what is buffered is dropped, the producer is interrupted and its
-     * sends fail, the cancel callbacks run.
+     * sends fail, the cancel callbacks run. The first cancellation says how the stream ended.
      */
-    void cancel(Outcome outcome) {
+    void cancel(StreamEnd end) {
         List<Runnable> callbacks;
         lock.lock();
         try {
             if (cancelled != null || finished) {
                 return;
             }
-            cancelled = outcome;
+            cancelled = end;
             buffer.clear();
             bufferedBytes = 0;
             callbacks = stopProducer();
         } finally {
             lock.unlock();
         }
-        if (outcome == Outcome.TIMED_OUT) {
+        if (end.outcome() == StreamEnd.Outcome.TIMED_OUT) {
             // The writer may be blocked in a write the client will never read: break the connection.
             abortConnection.run();
         }
@@ -411,8 +399,8 @@ final class SseStream implements EventEmitter {
      * before this returns, so that the response never ends normally after it: no last chunk over
      * HTTP/1.1, a reset over HTTP/2. The client then sees a failure, never a complete stream.
      */
-    Outcome writeUntilEnd(FrameWriter out) {
-        Outcome outcome = writeLoop(out);
+    StreamEnd writeUntilEnd(FrameWriter out) {
+        StreamEnd end = writeLoop(out);
         boolean broken;
         lock.lock();
         try {
@@ -431,7 +419,7 @@ final class SseStream implements EventEmitter {
         } finally {
             lock.unlock();
         }
-        return outcome;
+        return end;
     }
 
     /** Waits, at most until the deadline ({@link System#nanoTime()}), for the writer to be done. */
@@ -451,13 +439,13 @@ final class SseStream implements EventEmitter {
         }
     }
 
-    private Outcome writeLoop(FrameWriter out) {
+    private StreamEnd writeLoop(FrameWriter out) {
         List<byte[]> batch = new ArrayList<>();
         long lastWrite = System.nanoTime();
         while (true) {
             lock.lock();
             try {
-                while (buffer.isEmpty() && cancelled == null && !ending) {
+                while (buffer.isEmpty() && cancelled == null && !closing) {
                     if (heartbeatNanos == 0) {
                         writerWork.await();
                     } else {
@@ -472,9 +460,9 @@ final class SseStream implements EventEmitter {
                     return cancelled;
                 }
                 if (buffer.isEmpty()) {
-                    if (ending) {
+                    if (closing) {
                         finished = true; // a cancellation from now on is too late to break the end
-                        return endOutcome;
+                        return ending;
                     }
                     batch.add(HEARTBEAT);
                 } else {
@@ -485,24 +473,32 @@ final class SseStream implements EventEmitter {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                cancel(Outcome.CANCELLED);
-                return Outcome.CANCELLED;
+                return cancelledBy(StreamEnd.cancelled("its writer was interrupted"));
             } finally {
                 lock.unlock();
             }
+            byte[] bytes = join(batch, null);
             try {
-                out.write(join(batch, null));
+                out.write(bytes);
             } catch (IOException e) {
-                cancel(Outcome.CANCELLED);
-                lock.lock();
-                try {
-                    return cancelled != null ? cancelled : Outcome.CANCELLED;
-                } finally {
-                    lock.unlock();
-                }
+                return cancelledBy(StreamEnd.cancelled(StreamEnd.CLIENT_GONE));
+            } catch (RuntimeException e) {
+                return cancelledBy(new StreamEnd(StreamEnd.Outcome.FAILED, "writing to the client failed: " + e, e));
             }
+            record.bytesWritten(bytes.length);
             batch.clear();
             lastWrite = System.nanoTime();
+        }
+    }
+
+    /** Cancels the stream, unless it was already; returns how it ended, the first cancellation's way. */
+    StreamEnd cancelledBy(StreamEnd end) {
+        cancel(end);
+        lock.lock();
+        try {
+            return cancelled != null ? cancelled : end;
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -86,11 +86,13 @@ public final class StreamRoute<T> {
     private final Settings settings;
     /** The install's resumable streams when this route is resumable; else null. */
     private final ResumableStreams resumable;
+    private final RouteMetrics metrics;
 
-    public StreamRoute(Definition<T> definition, Settings settings, ResumableStreams resumable) {
+    public StreamRoute(Definition<T> definition, Settings settings, ResumableStreams resumable, RouteMetrics metrics) {
         this.definition = definition;
         this.settings = settings;
         this.resumable = definition.resumable() ? resumable : null;
+        this.metrics = metrics;
     }
 
     /**
@@ -102,7 +104,7 @@ public final class StreamRoute<T> {
         settings.stopping().set(true);
         List<SseStream> streams = new ArrayList<>(settings.activeStreams());
         for (SseStream stream : streams) {
-            stream.cancel(SseStream.Outcome.CANCELLED);
+            stream.cancel(StreamEnd.cancelled(StreamEnd.SERVER_STOPPING));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         try {
@@ -128,9 +130,20 @@ public final class StreamRoute<T> {
             return true;
         }
         ctx.header("Allow", resumable != null ? "POST, GET, DELETE, OPTIONS" : "POST, OPTIONS");
-        Problems.respond(ctx, 405, "This route does not take " + Problems.printable(ctx.req().getMethod())
+        refuse(ctx, 405, "This route does not take " + Problems.printable(ctx.req().getMethod())
                 + " as " + method + ": X-HTTP-Method-Override is not followed.");
         return false;
+    }
+
+    /** Answers the request with a problem instead of a stream: the one way the route refuses, counted. */
+    private void refuse(Context ctx, int status, String detail) {
+        metrics.refused(status);
+        Problems.respond(ctx, status, detail);
+    }
+
+    private void refuse(Context ctx, Refusal refusal) {
+        metrics.refused(refusal.status);
+        refusal.respond(ctx);
     }
 
     /** Answers a CORS preflight for the route. */
@@ -140,7 +153,7 @@ public final class StreamRoute<T> {
         }
         String origin = ctx.header("Origin");
         if (origin == null || !settings.allowedOrigins().contains(origin)) {
-            Problems.respond(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
+            refuse(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
             return;
         }
         addCorsHeaders(ctx, origin);
@@ -176,7 +189,7 @@ public final class StreamRoute<T> {
             if (denied.challenge() != null) {
                 ctx.header("WWW-Authenticate", denied.challenge());
             }
-            Problems.respond(ctx, denied.status(), denied.getMessage());
+            refuse(ctx, denied.status(), denied.getMessage());
             return null;
         }
     }
@@ -219,7 +232,7 @@ public final class StreamRoute<T> {
         try {
             ticket = settings.admission().admit(settings.clientKey().apply(ctx));
         } catch (Refusal refusal) {
-            refusal.respond(ctx);
+            refuse(ctx, refusal);
             return;
         }
         ctx.future(() -> {
@@ -254,12 +267,12 @@ public final class StreamRoute<T> {
         if (ctx.res().isCommitted()) {
             LOG.warn("{} {}: failed after the response started", ctx.method(), ctx.path(), cause);
         } else if (cause instanceof Refusal) {
-            ((Refusal) cause).respond(ctx);
+            refuse(ctx, (Refusal) cause);
         } else if (cause instanceof ResumableStreams.LogUnavailable) {
             logUnavailable(ctx, (ResumableStreams.LogUnavailable) cause);
         } else {
             LOG.warn("{} {}: the stream could not start", ctx.method(), ctx.path(), cause);
-            Problems.respond(ctx, 500, "The server failed to start the stream.");
+            refuse(ctx, 500, "The server failed to start the stream.");
         }
     }
 
@@ -282,7 +295,7 @@ public final class StreamRoute<T> {
         String origin = ctx.header("Origin");
         if (origin != null && !isSameOrigin(ctx, origin)) {
             if (!settings.allowedOrigins().contains(origin)) {
-                Problems.respond(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
+                refuse(ctx, 403, "Cross-origin requests from " + origin + " are not allowed.");
                 return false;
             }
             addCorsHeaders(ctx, origin);
@@ -334,12 +347,11 @@ public final class StreamRoute<T> {
         String lastEventId = ctx.header("Last-Event-ID");
         HttpServletResponse response = ctx.res();
         String streamId = UUID.randomUUID().toString();
+        startStreamResponse(ctx);
+        StreamRecord record = StreamRecord.start(streamId, "POST", ctx.path(), false, metrics);
         SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, head, ctx.jsonMapper(),
                 settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
-                () -> DisconnectWatcher.abort(ctx.req()), () -> DisconnectWatcher.preventEnd(ctx.req()));
-        startStreamResponse(ctx);
-        long started = System.nanoTime();
-        LOG.info("Stream {} started: POST {}", streamId, ctx.path());
+                () -> DisconnectWatcher.abort(ctx.req()), () -> DisconnectWatcher.preventEnd(ctx.req()), record);
         settings.activeStreams().add(stream);
         OutputStream out;
         try {
@@ -348,27 +360,29 @@ public final class StreamRoute<T> {
             out.flush(); // commit the headers now, so the client knows the stream is open
         } catch (IOException e) {
             releaseProducerSlot();
-            stream.clientGone();
-            end(stream, SseStream.Outcome.CANCELLED, started, null);
+            end(stream, record, stream.cancelledBy(StreamEnd.cancelled(StreamEnd.CLIENT_GONE)), null);
             return CompletableFuture.completedFuture(null);
         }
         DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
-        runProducer(() -> stream.runProducer(definition.producer(), request), () -> stream.cancel(SseStream.Outcome.FAILED));
+        runProducer(() -> stream.runProducer(definition.producer(), request),
+                () -> stream.cancel(StreamEnd.failed(StreamEnd.producerNotRun())));
         ScheduledFuture<?> timeLimit = limitTime(stream::stopAtTimeLimit);
-        return runWriter(ctx, () -> write(stream, out, started, timeLimit), () -> {
-            stream.cancel(SseStream.Outcome.CANCELLED);
-            end(stream, SseStream.Outcome.CANCELLED, started, timeLimit);
-        });
+        return runWriter(ctx, () -> write(stream, record, out, timeLimit),
+                () -> end(stream, record, stream.cancelledBy(StreamEnd.cancelled(StreamEnd.SERVER_STOPPING)), timeLimit));
     }
 
-    /** Sets the stream's time limit, if there is one: the timer calls {@code stop} with the reason. */
-    private ScheduledFuture<?> limitTime(Consumer<String> stop) {
+    /**
+     * Sets the stream's time limit, if there is one: the timer calls {@code stop} with the
+     * {@code error} event's detail, and the stream's end.
+     */
+    private ScheduledFuture<?> limitTime(BiConsumer<String, StreamEnd> stop) {
         Duration limit = settings.maxStreamDuration();
         if (limit == null) {
             return null;
         }
         String detail = "The stream reached its time limit of " + limit.toSeconds() + " s.";
-        return settings.timers().schedule(() -> stop.accept(detail), limit.toNanos(), TimeUnit.NANOSECONDS);
+        StreamEnd end = StreamEnd.timeLimit(limit);
+        return settings.timers().schedule(() -> stop.accept(detail, end), limit.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Runs a producer that holds a producer's place, which it gives back when it returns; {@code notRun} if it cannot run. */
@@ -420,22 +434,22 @@ public final class StreamRoute<T> {
     }
 
     /** Runs the stream's writer until the stream ends. */
-    private void write(SseStream stream, OutputStream out, long started, ScheduledFuture<?> timeLimit) {
-        SseStream.Outcome outcome = SseStream.Outcome.CANCELLED;
+    private void write(SseStream stream, StreamRecord record, OutputStream out, ScheduledFuture<?> timeLimit) {
+        StreamEnd end = StreamEnd.failed("its writer failed"); // an Error, logged by the request's end
         try {
-            outcome = stream.writeUntilEnd(frameWriter(out));
+            end = stream.writeUntilEnd(frameWriter(out));
         } finally {
-            end(stream, outcome, started, timeLimit);
+            end(stream, record, end, timeLimit);
         }
     }
 
-    private void end(SseStream stream, SseStream.Outcome outcome, long started, ScheduledFuture<?> timeLimit) {
+    /** The stream ended: its end line, its meters. Once per stream. */
+    private void end(SseStream stream, StreamRecord record, StreamEnd end, ScheduledFuture<?> timeLimit) {
         if (timeLimit != null) {
             timeLimit.cancel(false);
         }
         settings.activeStreams().remove(stream);
-        LOG.info("Stream {} {} after {} ms, {} events", stream.streamId(), outcome.label,
-                (System.nanoTime() - started) / 1_000_000, stream.eventCount());
+        record.ended(end, stream.eventCount());
     }
 
     /**
@@ -488,7 +502,7 @@ public final class StreamRoute<T> {
             takeProducerSlot();
             LogProducer producer;
             try {
-                producer = resumable.start(streamId, head, ctx.jsonMapper());
+                producer = resumable.start(streamId, head, ctx.jsonMapper(), metrics);
             } catch (InterruptedException e) {
                 releaseProducerSlot();
                 Thread.currentThread().interrupt();
@@ -515,7 +529,7 @@ public final class StreamRoute<T> {
         }
         String lastEventId = lastEventId(ctx);
         if (lastEventId == null) {
-            Problems.respond(ctx, 400, "Send Last-Event-ID: <stream>:<seq> (or the query parameter lastEventId) "
+            refuse(ctx, 400, "Send Last-Event-ID: <stream>:<seq> (or the query parameter lastEventId) "
                     + "to attach to a resumable stream; start one with a POST.");
             return;
         }
@@ -526,10 +540,10 @@ public final class StreamRoute<T> {
      * The event log failed before the stream's head was sent (its store out of reach): 503, which
      * clients retry, as they would a server that is not ready.
      */
-    private static void logUnavailable(Context ctx, ResumableStreams.LogUnavailable e) {
+    private void logUnavailable(Context ctx, ResumableStreams.LogUnavailable e) {
         LOG.warn("{} {}: the event log is unavailable: {}", ctx.method(), ctx.path(), e.getMessage());
         ctx.header("Retry-After", "1");
-        Problems.respond(ctx, 503, "The store of the streams is unavailable; try again shortly.");
+        refuse(ctx, 503, "The store of the streams is unavailable; try again shortly.");
     }
 
     /** Handles a DELETE of a resumable route: stops the stream it names; 204 whether or not it is held. */
@@ -542,13 +556,13 @@ public final class StreamRoute<T> {
             streamId = ctx.queryParam("stream");
         }
         if (streamId == null || streamId.isBlank()) {
-            Problems.respond(ctx, 400, "Name the stream to stop with the " + StreamLifecycle.STREAM_HEADER
+            refuse(ctx, 400, "Name the stream to stop with the " + StreamLifecycle.STREAM_HEADER
                     + " header (or the query parameter stream).");
             return;
         }
         streamId = streamId.trim();
         if (!ResumableStreams.isValidId(streamId)) {
-            Problems.respond(ctx, 400, "A stream id is 22 to 64 characters of A-Z, a-z, 0-9, _ and -.");
+            refuse(ctx, 400, "A stream id is 22 to 64 characters of A-Z, a-z, 0-9, _ and -.");
             return;
         }
         try {
@@ -557,6 +571,7 @@ public final class StreamRoute<T> {
             logUnavailable(ctx, e);
             return;
         }
+        metrics.stopped();
         ctx.status(204);
     }
 
@@ -583,6 +598,7 @@ public final class StreamRoute<T> {
             throw new Refusal(410, "The stream " + point.streamId() + " has no event " + point.seq()
                     + ": the Last-Event-ID is past its last one.", 0, true);
         }
+        metrics.resumed();
         return attach(ctx, point.streamId(), point.seq(), null, null);
     }
 
@@ -597,7 +613,7 @@ public final class StreamRoute<T> {
      */
     private CompletableFuture<Void> attach(Context ctx, String streamId, long after, LogProducer producer, T request) {
         LogProducer local = producer != null ? producer : resumable.running(streamId);
-        LogAttachment attachment = new LogAttachment(streamId, after, resumable.log(),
+        LogAttachment attachment = new LogAttachment(streamId, after, resumable.log(), metrics,
                 SseStream.heartbeatNanos(settings.heartbeat()), () -> DisconnectWatcher.abort(ctx.req()),
                 () -> DisconnectWatcher.preventEnd(ctx.req()));
         // Attached before anything can fail, so that a failure leaves the producer to its grace period.
