@@ -1,4 +1,4 @@
-package io.postsse.e2e.testpage;
+package io.postsse.web.tests;
 
 import io.postsse.web.EventStream;
 import io.postsse.web.dom.TextRender;
@@ -10,10 +10,10 @@ import org.teavm.jso.core.JSString;
 import org.teavm.jso.dom.html.HTMLDocument;
 
 /**
- * Test harness only, not part of the library: drives the Java API from the end-to-end tests.
- * Defines {@code window.javaClient.stream(url, options)} and {@code window.javaClient.resume(key,
+ * Test harness only, not part of the library: drives the Java API from the browser tests, on
+ * {@code client-test-page/client-test.html}. Defines {@code window.javaClient.stream(url, options)} and {@code window.javaClient.resume(key,
  * options)} (false when nothing is persisted under the key), which record every callback as a line
- * in {@code window.log}, in the same format as the tests' plain-JavaScript harness for postsse.js.
+ * in {@code window.log}, in the same format as the page's harness for postsse.js ({@code js/script-client.js}).
  */
 public final class ClientTestPage {
     private ClientTestPage() {

@@ -1,4 +1,4 @@
-package io.postsse.e2e;
+package io.postsse.web.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,6 +12,7 @@ import io.postsse.protocol.EventEncoder;
 import io.postsse.server.OutboundEvent;
 import io.postsse.server.PostSse;
 import io.postsse.testing.FaultInjectingProxy;
+import io.postsse.testing.TestBrowser;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,42 +30,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The browser client in real Chromium, each case twice: through the Java API (a TeaVM-compiled
- * harness, {@code window.javaClient}: {@code io.postsse.e2e.testpage.ClientTestPage}, built into this
- * module's {@code e2e-web/js/testpage.js}) and through {@code postsse.js} ({@code window.jsClient}, a
- * few lines of plain JavaScript below), served by {@code PostSse.serveClientScript()}. Both
- * harnesses log callbacks as the same lines.
+ * harness, {@code window.javaClient}: {@link ClientTestPage}, built into this module's
+ * {@code client-test-page/js/testpage.js}) and through {@code postsse.js} ({@code window.jsClient},
+ * a few lines of plain JavaScript in {@code client-test-page/js/script-client.js}), served by
+ * {@code PostSse.serveClientScript()}. Both harnesses log callbacks as the same lines.
  */
 class WebClientTest {
     private static final double TIMEOUT_MS = 15_000;
     private static final String XSS = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">";
-
-    /** The test page: both harnesses, each with {@code stream(url, options)} and {@code resume(key, options)}. */
-    static final String PAGE = "<!doctype html><html><head><meta charset=utf-8><title>client test</title></head>"
-            + "<body><div id=out></div>"
-            + "<script src=\"/postsse.js\"></script>"
-            + "<script src=\"/js/testpage.js\"></script>"
-            + "<script>main();\n"
-            + "function options(o) {\n"
-            + "  var log = window.log, opts = {method: o.method, headers: o.headers, maxRetries: o.maxRetries,\n"
-            + "    initialRetryMillis: o.initialRetryMillis, maxRetryMillis: o.maxRetryMillis, persist: o.persist, on: {},\n"
-            + "    body: o.body === undefined ? undefined : JSON.parse(o.body),\n"
-            + "    onOpen: function (e) { log.push('open ' + e.status); },\n"
-            + "    onEvent: function (e) { log.push('event ' + e.type + ' ' + e.data + ' #' + e.lastEventId);\n"
-            + "      if (o.renderInto) { var p = document.createElement('p'); p.textContent = e.data;\n"
-            + "        document.getElementById(o.renderInto).appendChild(p); } },\n"
-            + "    onError: function (e) { log.push('error ' + e.kind + ' ' + e.status + ' ' + e.message + ' | '\n"
-            + "      + e.detail + ' retrying=' + e.retrying); },\n"
-            + "    onClose: function (e) { log.push('close ' + e.reason); }};\n"
-            + "  (o.types || []).forEach(function (t) { opts.on[t] = function (e) {\n"
-            + "    log.push('on:' + e.type + ' ' + e.data + ' #' + e.lastEventId);\n"
-            + "    if (o.throwOn === t) throw new Error('boom in ' + t); }; });\n"
-            + "  return opts;\n"
-            + "}\n"
-            + "window.jsClient = {\n"
-            + "  stream: function (url, o) { window.currentStream = postsse.stream(url, options(o)); },\n"
-            + "  resume: function (key, o) { var s = postsse.resume(key, options(o)); if (s) window.currentStream = s; return !!s; }\n"
-            + "};\n"
-            + "</script></body></html>";
 
     private static Javalin server;
     private static String baseUrl;
@@ -76,13 +49,13 @@ class WebClientTest {
     private static final Map<String, Long> droppedAt = new ConcurrentHashMap<>();
     private static final Map<String, Long> reconnectedAt = new ConcurrentHashMap<>();
     private static final Map<String, CountDownLatch> hiddenNow = new ConcurrentHashMap<>();
+    private static final Map<String, CountDownLatch> refusing = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
         server = Javalin.create(config -> {
-            config.staticFiles.add("/e2e-web", Location.CLASSPATH);
+            config.staticFiles.add("/client-test-page", Location.CLASSPATH);
             PostSse.install(config, PostSse::serveClientScript);
-            config.routes.get("/client-test.html", ctx -> ctx.html(PAGE));
             config.routes.post("/events", ctx -> {
                 OutputStream out = stream(ctx);
                 String echo = ctx.header("Accept") + "|" + ctx.header("Authorization") + "|"
@@ -167,10 +140,10 @@ class WebClientTest {
                     OutputStream out = stream(ctx);
                     write(out, EventEncoder.retry(10) + EventEncoder.event(null, "1", "one"));
                     dropNow.computeIfAbsent(key, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS);
-                } else if (call <= 3) {
+                } else if (refusing.computeIfAbsent(key, k -> new CountDownLatch(1)).getCount() > 0) {
                     // What a restarting server looks like to fetch: the connection closes, no response.
-                    // Twice, as Chromium tries a request once more by itself when a kept-alive
-                    // connection closes under it.
+                    // Until the test has seen the client report it: a browser tries a request once more
+                    // by itself when a kept-alive connection closes under it, as often as it has one.
                     ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
                             .getEndPoint().close();
                 } else {
@@ -227,7 +200,7 @@ class WebClientTest {
     }
 
     private static Page open() {
-        Page page = Chromium.newPage();
+        Page page = TestBrowser.CHROMIUM.newPage();
         page.navigate(baseUrl + "/client-test.html");
         page.waitForFunction("() => window.javaClient && window.postsse && window.jsClient", null,
                 new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
@@ -398,10 +371,14 @@ class WebClientTest {
     void refusedReconnectionIsRetried(String client) {
         String key = "refused-" + client;
         try (Page page = open()) {
-            stream(page, client, "/refused?key=" + key, Map.of("initialRetryMillis", 10));
+            stream(page, client, "/refused?key=" + key,
+                    Map.of("initialRetryMillis", 10, "maxRetryMillis", 100, "maxRetries", 100));
             page.waitForFunction("() => window.log.includes('event message one #1')", null,
                     new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
             dropNow.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
+            page.waitForFunction("() => window.log.filter(line => line.startsWith('error ')).length >= 2", null,
+                    new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+            refusing.computeIfAbsent(key, k -> new CountDownLatch(1)).countDown();
             List<String> log = awaitClose(page);
             assertEquals(List.of("open 200", "event message one #1"), log.subList(0, 2));
             List<String> errors = log.subList(2, log.size() - 3);
