@@ -235,6 +235,39 @@ abstract class ClientBehaviourTests {
     }
 
     @InBothBrowsers
+    void problemWithoutATitleIsNamedByItsStatus(TestBrowser browser) {
+        String key = key(browser, "untitled");
+        try (Page page = open(browser)) {
+            stream(page, errorUrl(key, 422, "application/problem+json", "{\"detail\":\"too long\"}"), Map.of());
+            assertEquals(List.of("error http_status 422 HTTP 422 | too long retrying=false", "close failed"),
+                    awaitClose(page));
+        }
+    }
+
+    /** Regression: a JSON error body without a problem's fields was reported with no detail at all. */
+    @InBothBrowsers
+    void jsonErrorWithoutAProblemsFieldsKeepsAnExcerpt(TestBrowser browser) {
+        String key = key(browser, "json-error");
+        try (Page page = open(browser)) {
+            stream(page, errorUrl(key, 400, "application/json", "{\"error\":\"bad key\"}"), Map.of());
+            assertEquals(List.of("error http_status 400 HTTP 400 | {\"error\":\"bad key\"} retrying=false",
+                    "close failed"), awaitClose(page));
+        }
+    }
+
+    /** Regression: a title that was a number became the error's message, a number where text was promised. */
+    @InBothBrowsers
+    void problemFieldsThatAreNotTextAreIgnored(TestBrowser browser) {
+        String key = key(browser, "typed-problem");
+        String body = "{\"title\":42,\"detail\":{\"why\":\"nested\"}}";
+        try (Page page = open(browser)) {
+            stream(page, errorUrl(key, 400, "application/problem+json", body), Map.of());
+            assertEquals(List.of("error http_status 400 HTTP 400 | " + body + " retrying=false", "close failed"),
+                    awaitClose(page));
+        }
+    }
+
+    @InBothBrowsers
     void errorBodyIsCutToAnExcerpt(TestBrowser browser) {
         String key = key(browser, "long-error");
         try (Page page = open(browser)) {
