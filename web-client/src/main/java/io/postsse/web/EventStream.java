@@ -94,6 +94,11 @@ public final class EventStream {
     private final Promise.Fulfilled<TextReadResult> onRead;
     private final Promise.Rejected onReadFailure;
     private int retryTimer = -1;
+    /**
+     * What the application's {@code onClose} threw, passed on by {@link #act} once the stream has
+     * done what the lifecycle said: the stop on the server, above all.
+     */
+    private RuntimeException thrownByOnClose;
 
     private EventStream(Builder request) {
         this.request = request;
@@ -140,7 +145,8 @@ public final class EventStream {
      * Aborts the request through its {@code AbortController}. Calls {@code onClose(CANCELLED)} unless
      * the stream had already ended; a second call does nothing. A stream the server may still be
      * running for it (a resumable one, or one no response has come for yet) is also stopped on the
-     * server: a {@code DELETE} of its URL names it, sent without waiting for the answer.
+     * server: a {@code DELETE} of its URL names it, sent without waiting for the answer. What the
+     * {@code onClose} listener throws, this throws, once the stop is sent.
      */
     public void close() {
         act(lifecycle.close());
@@ -183,6 +189,11 @@ public final class EventStream {
             if (next == StreamLifecycle.CANCEL) {
                 stopOnServer();
             }
+        }
+        RuntimeException thrown = thrownByOnClose;
+        if (thrown != null) {
+            thrownByOnClose = null;
+            throw thrown;
         }
     }
 
@@ -370,12 +381,16 @@ public final class EventStream {
 
         @Override
         public void onClose(CloseReason reason) {
-            dropConnection(); // first: if the application's onClose throws, nothing stays open
+            dropConnection(); // first: whatever the application's onClose does, nothing stays open
             if (request.persistKey != null) {
                 SavedStream.forget(request.persistKey, lifecycle.streamId());
             }
             if (request.onClose != null) {
-                request.onClose.onClose(reason);
+                try {
+                    request.onClose.onClose(reason);
+                } catch (RuntimeException e) {
+                    thrownByOnClose = e;
+                }
             }
         }
     }

@@ -622,6 +622,25 @@ abstract class ClientBehaviourTests {
         }
     }
 
+    /** Regression: an onClose that threw on close() kept the stop from being sent. */
+    @InBothBrowsers
+    void closeStopsTheStreamOnTheServerEvenWhenOnCloseThrows(TestBrowser browser) throws Exception {
+        String key = key(browser, "throwing-close");
+        String url = "/slow-head?key=" + key;
+        try (Page page = open(browser)) {
+            stream(page, url, Map.of("throwIn", "onClose"));
+            await(key + " arrived");
+            String outcome = (String) page.evaluate("() => { try { window.currentStream.close(); return 'returned'; }"
+                    + " catch (e) { return 'threw ' + e.message; } }");
+            assertTrue(outcome.startsWith("threw ") && outcome.contains("boom in onClose"), outcome);
+            assertEquals(List.of("POST " + url, "DELETE " + url), fetches(page));
+            await(key + " deleted");
+            assertEquals(List.of("close cancelled"), log(page));
+        } finally {
+            server.latch(key + " answer").countDown();
+        }
+    }
+
     @InBothBrowsers
     void closeAfterTheEndChangesNothing(TestBrowser browser) {
         try (Page page = open(browser)) {
