@@ -482,7 +482,12 @@ public final class EventStream {
             return this;
         }
 
-        /** Any object as a JSON body, written by {@link Json#write}: maps, lists, strings, numbers, booleans, null. */
+        /**
+         * Any object as a JSON body, written by {@link Json#write}: maps, lists, strings, numbers,
+         * booleans, null.
+         *
+         * @throws IllegalArgumentException for NaN or an infinity, which JSON has no number for
+         */
         public Builder jsonBody(Object value) {
             return jsonBody(Json.write(value));
         }

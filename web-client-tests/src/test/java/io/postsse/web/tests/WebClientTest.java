@@ -37,6 +37,21 @@ class WebClientTest extends ClientBehaviourTests {
         }
     }
 
+    /** Regression: NaN and the infinities were written as they are, a body no JSON parser takes. */
+    @InBothBrowsers
+    void jsonBodyRefusesANumberJsonCannotHold(TestBrowser browser) {
+        try (Page page = open(browser)) {
+            for (String number : List.of("NaN", "Infinity", "-Infinity")) {
+                page.evaluate("() => { window.log.length = 0; }");
+                stream(page, "/echo", Map.of("jsonNumber", number));
+                List<String> log = log(page);
+                assertEquals(1, log.size(), log.toString());
+                assertTrue(log.get(0).startsWith("threw ") && log.get(0).contains(number), log.toString());
+            }
+            assertEquals(List.of(), fetches(page));
+        }
+    }
+
     @InBothBrowsers
     void jsonQuoteMakesALiteralThatParsesBackToTheText(TestBrowser browser) {
         try (Page page = open(browser)) {
