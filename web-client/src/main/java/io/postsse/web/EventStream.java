@@ -199,6 +199,13 @@ public final class EventStream {
 
     private void connect() {
         abortController = new AbortController();
+        RequestInit init = requestInit();
+        init.setSignal(abortController.getSignal());
+        Fetch.fetch(request.url, init).then(this::onResponse, error -> act(lifecycle.onConnectFailed(describe(error), null)));
+    }
+
+    /** The request as the next connection sends it, but for its abort signal. */
+    private RequestInit requestInit() {
         RequestInit init = RequestInit.create();
         init.setMethod(request.method);
         Headers headers = requestHeaders(false);
@@ -212,9 +219,16 @@ public final class EventStream {
         }
         init.setHeaders(headers);
         init.setCredentials(request.credentials);
-        init.setSignal(abortController.getSignal());
-        Fetch.fetch(request.url, init).then(this::onResponse, error -> act(lifecycle.onConnectFailed(describe(error), null)));
+        return init;
     }
+
+    /**
+     * Builds the request as {@code fetch} would, and throws the browser's {@code TypeError} when it
+     * refuses it (a malformed URL, method or header, an unknown credentials mode, a GET with a
+     * body): {@code fetch} would only reject, which looks like a network failure, retried to no end.
+     */
+    @JSBody(params = {"url", "init"}, script = "new Request(url, init);")
+    private static native void checkRequest(String url, RequestInit init);
 
     /**
      * The application's headers and the stream's id; with the body's {@code Content-Type} unless
@@ -536,9 +550,16 @@ public final class EventStream {
             return this;
         }
 
-        /** Sends the request and starts reading; events arrive on later turns of the event loop. */
+        /**
+         * Sends the request and starts reading; events arrive on later turns of the event loop.
+         *
+         * @throws RuntimeException the browser's {@code TypeError}, when it refuses the request: a
+         *     malformed URL, method or header, an unknown credentials mode, a GET with a body.
+         *     Nothing is sent or persisted then.
+         */
         public EventStream open() {
             EventStream stream = new EventStream(this);
+            checkRequest(url, stream.requestInit());
             stream.rememberStart();
             stream.act(stream.lifecycle.start());
             return stream;

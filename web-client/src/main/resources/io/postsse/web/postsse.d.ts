@@ -85,7 +85,11 @@ declare namespace postsse {
   /** What postsse.resume takes: the stream's method, body and persist key are the persisted stream's. */
   type ResumeOptions = Omit<StreamOptions, "method" | "body" | "persist">;
 
-  /** Sends the request and reads the stream; every request names it in a Postsse-Stream header. */
+  /**
+   * Sends the request and reads the stream; every request names it in a Postsse-Stream header.
+   * Throws the browser's TypeError, sending nothing, when it refuses the request (a malformed URL,
+   * method or header, an unknown credentials mode, a GET with a body).
+   */
   function stream(url: string, options?: StreamOptions): StreamHandle;
 
   /**

@@ -15,6 +15,7 @@ import io.postsse.testing.InBothBrowsers;
 import io.postsse.testing.TestBrowser;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -188,6 +189,36 @@ abstract class ClientBehaviourTests {
             stream(page, server.otherOriginUrl() + "/echo?headers=cookie", Map.of("credentials", "include"));
             assertEquals(List.of("open 200", "event message POST cookie=session=abc body= #", "close completed"),
                     awaitClose(page));
+        }
+    }
+
+    /**
+     * Regression: a URL, method or credentials mode the browser refuses, or a GET with a body, was
+     * reported as a network failure and retried, half a minute by default, before the stream failed.
+     * A header it refuses threw at once, but kept the stream persisted.
+     */
+    @InBothBrowsers
+    void requestTheBrowserRefusesThrowsAtOnceAndKeepsNothing(TestBrowser browser) {
+        String key = key(browser, "refused-request");
+        try (Page page = open(browser)) {
+            for (Map<String, Object> options : List.of(
+                    Map.<String, Object>of("url", "http://[bad/echo"),
+                    Map.<String, Object>of("method", "BAD METHOD"),
+                    Map.<String, Object>of("method", "GET", "body", "{}"),
+                    Map.<String, Object>of("credentials", "sometimes"),
+                    Map.<String, Object>of("headers", Map.of("bad name", "x")))) {
+                page.evaluate("() => { window.log.length = 0; }");
+                Map<String, Object> withPersist = new HashMap<>(options);
+                withPersist.put("persist", key);
+                stream(page, (String) options.getOrDefault("url", "/echo"), withPersist);
+                List<String> log = log(page);
+                assertEquals(1, log.size(), options + ": " + log);
+                assertTrue(log.get(0).startsWith("threw ") && log.get(0).contains("TypeError"), options + ": " + log);
+                assertNull(persisted(page, key), options.toString());
+            }
+            page.evaluate("() => new Promise(resolve => setTimeout(resolve, 0))");
+            assertEquals(1, log(page).size(), "and nothing after: " + log(page));
+            assertEquals(List.of(), fetches(page));
         }
     }
 
