@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The browser client against resumable routes, in real Chromium, through the Java API and through
- * {@code postsse.js} (the harnesses of {@link WebClientTest#PAGE}): exactly once through random
+ * {@code postsse.js} (the harnesses of postsse-web-client-tests' test page): exactly once through random
  * cuts, across a reload with {@code persist} and {@code resume}, the stop on close, and a stream
  * the server no longer holds. Every producer run is counted on the server.
  */
@@ -55,8 +55,7 @@ class ResumableStreamTest {
     @BeforeAll
     static void start() {
         server = Javalin.create(config -> {
-            config.staticFiles.add("/e2e-web", Location.CLASSPATH);
-            config.routes.get("/client-test.html", ctx -> ctx.html(WebClientTest.PAGE));
+            config.staticFiles.add("/client-test-page", Location.CLASSPATH);
             PostSse.install(config, sse -> {
                 sse.serveClientScript();
                 routes(sse);

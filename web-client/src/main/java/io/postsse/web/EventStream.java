@@ -98,6 +98,11 @@ public final class EventStream {
     private int retryTimer = -1;
     /** The listener on the application's {@link Builder#signal}, removed when the stream closes; null when none. */
     private JSObject abortListener;
+    /**
+     * What the application's {@code onClose} threw, passed on by {@link #act} once the stream has
+     * done what the lifecycle said: the stop on the server, above all.
+     */
+    private RuntimeException thrownByOnClose;
 
     private EventStream(Builder request) {
         this.request = request;
@@ -144,7 +149,8 @@ public final class EventStream {
      * Aborts the request through its {@code AbortController}. Calls {@code onClose(CANCELLED)} unless
      * the stream had already ended; a second call does nothing. A stream the server may still be
      * running for it (a resumable one, or one no response has come for yet) is also stopped on the
-     * server: a {@code DELETE} of its URL names it, sent without waiting for the answer.
+     * server: a {@code DELETE} of its URL names it, sent without waiting for the answer. What the
+     * {@code onClose} listener throws, this throws, once the stop is sent.
      */
     public void close() {
         act(lifecycle.close());
@@ -188,10 +194,22 @@ public final class EventStream {
                 stopOnServer();
             }
         }
+        RuntimeException thrown = thrownByOnClose;
+        if (thrown != null) {
+            thrownByOnClose = null;
+            throw thrown;
+        }
     }
 
     private void connect() {
         abortController = new AbortController();
+        RequestInit init = requestInit();
+        init.setSignal(abortController.getSignal());
+        Fetch.fetch(request.url, init).then(this::onResponse, error -> act(lifecycle.onConnectFailed(describe(error), null)));
+    }
+
+    /** The request as the next connection sends it, but for its abort signal. */
+    private RequestInit requestInit() {
         RequestInit init = RequestInit.create();
         init.setMethod(request.method);
         Headers headers = requestHeaders(false);
@@ -205,9 +223,16 @@ public final class EventStream {
         }
         init.setHeaders(headers);
         init.setCredentials(request.credentials);
-        init.setSignal(abortController.getSignal());
-        Fetch.fetch(request.url, init).then(this::onResponse, error -> act(lifecycle.onConnectFailed(describe(error), null)));
+        return init;
     }
+
+    /**
+     * Builds the request as {@code fetch} would, and throws the browser's {@code TypeError} when it
+     * refuses it (a malformed URL, method or header, an unknown credentials mode, a GET with a
+     * body): {@code fetch} would only reject, which looks like a network failure, retried to no end.
+     */
+    @JSBody(params = {"url", "init"}, script = "new Request(url, init);")
+    private static native void checkRequest(String url, RequestInit init);
 
     /**
      * The application's headers and the stream's id; with the body's {@code Content-Type} unless
@@ -393,7 +418,11 @@ public final class EventStream {
                 SavedStream.forget(request.persistKey, lifecycle.streamId());
             }
             if (request.onClose != null) {
-                request.onClose.onClose(reason);
+                try {
+                    request.onClose.onClose(reason);
+                } catch (RuntimeException e) {
+                    thrownByOnClose = e;
+                }
             }
         }
     }
@@ -486,7 +515,12 @@ public final class EventStream {
             return this;
         }
 
-        /** Any object as a JSON body, written by {@link Json#write}: maps, lists, strings, numbers, booleans, null. */
+        /**
+         * Any object as a JSON body, written by {@link Json#write}: maps, lists, strings, numbers,
+         * booleans, null.
+         *
+         * @throws IllegalArgumentException for NaN or an infinity, which JSON has no number for
+         */
         public Builder jsonBody(Object value) {
             return jsonBody(Json.write(value));
         }
@@ -555,9 +589,16 @@ public final class EventStream {
             return this;
         }
 
-        /** Sends the request and starts reading; events arrive on later turns of the event loop. */
+        /**
+         * Sends the request and starts reading; events arrive on later turns of the event loop.
+         *
+         * @throws RuntimeException the browser's {@code TypeError}, when it refuses the request: a
+         *     malformed URL, method or header, an unknown credentials mode, a GET with a body.
+         *     Nothing is sent or persisted then.
+         */
         public EventStream open() {
             EventStream stream = new EventStream(this);
+            checkRequest(url, stream.requestInit());
             if (signal != null) {
                 AbortSignal.Handler close = stream::close;
                 if (signal.isAborted()) {

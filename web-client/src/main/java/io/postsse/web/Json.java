@@ -7,7 +7,10 @@ public final class Json {
 
     /**
      * Writes a value as JSON: null, strings, numbers, booleans, {@code Map}s (keys as strings),
-     * {@code Iterable}s and arrays of objects, nested as deep as needed.
+     * {@code Iterable}s and arrays of objects, nested as deep as needed; any other object as the
+     * string of its {@code toString()}.
+     *
+     * @throws IllegalArgumentException for NaN or an infinity, which JSON has no number for
      */
     public static String write(Object value) {
         StringBuilder out = new StringBuilder();
@@ -20,6 +23,12 @@ public final class Json {
             out.append("null");
         } else if (value instanceof String) {
             out.append(quote((String) value));
+        } else if (value instanceof Double || value instanceof Float) {
+            double number = ((Number) value).doubleValue();
+            if (Double.isNaN(number) || Double.isInfinite(number)) {
+                throw new IllegalArgumentException("JSON cannot hold the number " + value);
+            }
+            out.append(value);
         } else if (value instanceof Number || value instanceof Boolean) {
             out.append(value);
         } else if (value instanceof java.util.Map) {

@@ -100,7 +100,11 @@ export interface StreamHandle {
 /** What resume takes: the stream's method, body, persist key and last event ID are the persisted stream's. */
 export type ResumeOptions = Omit<StreamOptions, "method" | "body" | "persist" | "lastEventId">;
 
-/** Sends the request and reads the stream; every request names it in a Postsse-Stream header. */
+/**
+ * Sends the request and reads the stream; every request names it in a Postsse-Stream header.
+ * Throws the browser's TypeError, sending nothing, when it refuses the request (a malformed URL,
+ * method or header, an unknown credentials mode, a GET with a body).
+ */
 export function stream(url: string | URL, options?: StreamOptions): StreamHandle;
 
 /**
