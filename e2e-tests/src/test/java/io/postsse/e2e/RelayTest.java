@@ -114,14 +114,18 @@ class RelayTest {
             exchange.getResponseBody().write(body);
         })) {
             withChat(browser, upstream, page -> {
-                // A copy of every response body the page's fetch gets, read as it arrives (the client
-                // aborts its request once the stream has ended, so a copy read later would be cut).
+                // A copy of every response body the page's fetch gets, taken as the client reads it. Not
+                // from a clone read on the side: the client aborts its request once the stream has
+                // ended, and the abort discards what the clone had not yet read (Firefox often had
+                // read nothing by then).
                 page.evaluate("() => { window.bodies = []; window.fetch = (fetch => (url, init) => fetch(url, init)"
-                        + ".then(response => { const i = window.bodies.push('') - 1;"
-                        + " const reader = response.clone().body.getReader(); const decoder = new TextDecoder();"
-                        + " const pump = () => reader.read().then(r => { if (r.value) window.bodies[i] += decoder.decode(r.value,"
-                        + " {stream: true}); if (!r.done) pump(); }, () => {}); pump();"
-                        + " return response; }))(window.fetch); }");
+                        + ".then(response => { if (!response.body) return response;"
+                        + " const i = window.bodies.push('') - 1; const decoder = new TextDecoder();"
+                        + " const copy = new TransformStream({transform: (chunk, controller) => {"
+                        + " window.bodies[i] += decoder.decode(chunk, {stream: true}); controller.enqueue(chunk); }});"
+                        + " return new Response(response.body.pipeThrough(copy),"
+                        + " {status: response.status, statusText: response.statusText, headers: response.headers});"
+                        + " }))(window.fetch); }");
                 ChatDemoTest.ask(page, "tell me");
                 ChatDemoTest.waitForState(page, "error");
                 page.waitForFunction("() => window.bodies.some(b => b.includes('event: postsse.end'))", null,
