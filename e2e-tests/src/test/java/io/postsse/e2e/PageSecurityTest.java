@@ -45,7 +45,10 @@ class PageSecurityTest {
         return "http://127.0.0.1:" + server.port();
     }
 
-    /** A page that records violations, the console's reports of them, and uncaught errors. */
+    /**
+     * A page that records violations, the console's reports of them, and uncaught errors: Chromium
+     * reports a violation on the console, Firefox as an error of the page.
+     */
     private static Page recordingPage(TestBrowser browser, List<String> console) {
         Page page = browser.newPage();
         page.addInitScript(RECORD_VIOLATIONS);
