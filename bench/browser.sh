@@ -3,7 +3,9 @@
 # script sizes. postsse (Java API via TeaVM, and postsse.js) against eventsource-parser,
 # @microsoft/fetch-event-source, the native EventSource and a raw fetch reader (the ceiling).
 # Usage: bench/browser.sh [rounds] [all|throughput|latency]
-# Needs Node.js and npm (for the peers) and Chromium.
+# Throughput in Chromium and Firefox side by side; latency in Chromium.
+# Needs Node.js and npm (for the peers), and Chromium and Firefox: Debian's /usr/bin/chromium and
+# /usr/bin/firefox-esr where they are, else Playwright's own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-5}"

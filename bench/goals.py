@@ -32,19 +32,23 @@ def row(table, prefix):
 
 
 goals = []
+# The throughput tables hold Chromium's three columns, then Firefox's; the goals were set in Chromium.
 small = rows("### Throughput: 200,000 events")
 for client in ("postsse, Java API", "postsse, postsse.js"):
     r = row(small, client)
     if r:
         parser, native = number(r[2]), number(r[3])
-        goals.append((f"{client}: ≥ 1.5× eventsource-parser", f"{parser:.2f}×", parser >= 1.5, ""))
-        goals.append((f"{client}: ≥ 15× native EventSource", f"{native:.2f}×", native >= 15, ""))
+        goals.append((f"{client}, in Chromium: ≥ 1.5× eventsource-parser", f"{parser:.2f}×", parser >= 1.5, ""))
+        goals.append((f"{client}, in Chromium: ≥ 15× native EventSource", f"{native:.2f}×", native >= 15, ""))
+        if len(r) >= 7:
+            goals.append((f"{client}, in Firefox (no goal set): against eventsource-parser / native EventSource",
+                          f"{number(r[5]):.2f}× / {number(r[6]):.2f}×", None, ""))
 
 large = rows("### Throughput: 2,000 events")
 r = row(large, "postsse, Java API")
 if r:
     ratio = number(r[2])
-    goals.append(("large events (no goal set): postsse against eventsource-parser", f"{ratio:.2f}×", None,
+    goals.append(("large events (no goal set): postsse against eventsource-parser, in Chromium", f"{ratio:.2f}×", None,
                   "" if ratio >= 0.9 else "A Chromium CPU profile puts most of the client's time in the "
                   "parser's search for line ends; the raw fetch ceiling row shows the transport is not "
                   "the limit."))

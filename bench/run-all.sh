@@ -17,9 +17,13 @@ text "# Benchmarks" "" \
   "the same run, and the ratios are what to read."
 
 section "1. Browser client throughput"
-text "One Chromium, one loopback server, the same bytes for every client; events/s until the last" \
-  "event reached a handler that counts. Goal: postsse ≥ 1.5× eventsource-parser and ≥ 15× the" \
-  "native EventSource. Rerun: \`bench/browser.sh\` (also sections 2 and 6)." "" \
+text "Chromium and Firefox (Debian's firefox-esr, driven through WebDriver BiDi), one loopback server," \
+  "the same bytes for every client; events/s until the last event reached a handler that counts," \
+  "both browsers in the same interleaved rounds, side by side. Goal, in Chromium: postsse ≥ 1.5×" \
+  "eventsource-parser and ≥ 15× the native EventSource. Emit → DOM latency is measured in Chromium" \
+  "alone (it takes Chromium's \`gc()\` and traces). Rerun: \`bench/browser.sh [rounds]\` (also sections" \
+  "2 and 6); it needs Node.js and npm (it installs the peers in \`bench/browser/js\`), \`/usr/bin/chromium\`" \
+  "and \`/usr/bin/firefox-esr\` (elsewhere, Playwright's own browsers)." "" \
   "For emit → DOM latency the page appends each event as a line of its own, as a log or a chat" \
   "does. Appended with no separator, the texts would make one ever longer word, which Chromium" \
   "lays out whole on every frame (4 ms a frame by 2,000 events here): a cost of that page, not of" \

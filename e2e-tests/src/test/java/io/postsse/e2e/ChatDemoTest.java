@@ -11,6 +11,8 @@ import io.postsse.demo.ChatMessage;
 import io.postsse.demo.DemoServer;
 import io.postsse.demo.OfflineBackend;
 import io.postsse.demo.ReplyGenerator;
+import io.postsse.testing.InBothBrowsers;
+import io.postsse.testing.TestBrowser;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -21,9 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
 
-/** The demo's chat page in real Chromium, against the demo server started in this JVM. */
+/** The demo's chat page in real browsers, against the demo server started in this JVM. */
 class ChatDemoTest {
     private static final double TIMEOUT_MS = 15_000;
 
@@ -51,12 +52,12 @@ class ChatDemoTest {
         page.press("#prompt", "Enter");
     }
 
-    @Test
-    void replyGrowsTokenByTokenAndEndsComplete() {
+    @InBothBrowsers
+    void replyGrowsTokenByTokenAndEndsComplete(TestBrowser browser) {
         String prompt = "streaming <b>markup</b> & more";
         String expected = String.join("", ReplyGenerator.tokens(prompt));
         Javalin server = start(new OfflineBackend(Duration.ofMillis(30)));
-        try (Page page = Chromium.newPage()) {
+        try (Page page = browser.newPage()) {
             page.navigate(base(server) + "/");
             // Record every text the reply shows while it streams, before the done event lands.
             page.evaluate("() => {"
@@ -70,7 +71,9 @@ class ChatDemoTest {
             page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
                     + " return t && t.textContent.length > 40; }", null,
                     new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
-            Screenshots.save(page, "demo.png");
+            if (browser == TestBrowser.CHROMIUM) {
+                Screenshots.save(page, "demo.png");
+            }
             waitForState(page, "done");
 
             assertEquals(expected, lastReply(page).locator(".text").textContent());
@@ -93,15 +96,15 @@ class ChatDemoTest {
         }
     }
 
-    @Test
-    void secondTurnSendsTheConversationSoFar() {
+    @InBothBrowsers
+    void secondTurnSendsTheConversationSoFar(TestBrowser browser) {
         List<List<ChatMessage>> conversations = new CopyOnWriteArrayList<>();
         OfflineBackend offline = new OfflineBackend(Duration.ofMillis(1));
         Javalin server = start((conversation, sink) -> {
             conversations.add(conversation);
             return offline.reply(conversation, sink);
         });
-        try (Page page = Chromium.newPage()) {
+        try (Page page = browser.newPage()) {
             page.navigate(base(server) + "/");
             ask(page, "first question");
             waitForState(page, "done");
@@ -112,14 +115,16 @@ class ChatDemoTest {
             assertEquals(List.of(ChatMessage.user("first question"), ChatMessage.assistant(firstReply),
                     ChatMessage.user("second question")), conversations.get(1));
             assertEquals(4, page.locator("article.turn").count(), "both turns stay on screen");
-            Screenshots.save(page, "chat.png");
+            if (browser == TestBrowser.CHROMIUM) {
+                Screenshots.save(page, "chat.png");
+            }
         } finally {
             server.stop();
         }
     }
 
-    @Test
-    void stopAbortsTheRequestAndTheServerCancelsItsProducer() throws Exception {
+    @InBothBrowsers
+    void stopAbortsTheRequestAndTheServerCancelsItsProducer(TestBrowser browser) throws Exception {
         CountDownLatch producerInterrupted = new CountDownLatch(1);
         Javalin server = start((conversation, sink) -> {
             try {
@@ -134,7 +139,7 @@ class ChatDemoTest {
             }
             return new ChatBackend.Completion("stop", Map.of());
         });
-        try (Page page = Chromium.newPage()) {
+        try (Page page = browser.newPage()) {
             page.navigate(base(server) + "/");
             ask(page, "never-ending");
             page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
@@ -150,8 +155,8 @@ class ChatDemoTest {
         }
     }
 
-    @Test
-    void reloadMidReplyShowsTheWholeReplyOnceAndTheModelRunsOnce() throws Exception {
+    @InBothBrowsers
+    void reloadMidReplyShowsTheWholeReplyOnceAndTheModelRunsOnce(TestBrowser browser) throws Exception {
         String prompt = "a reply that outlives its page";
         List<String> tokens = ReplyGenerator.tokens(prompt);
         AtomicInteger runs = new AtomicInteger();
@@ -170,7 +175,7 @@ class ChatDemoTest {
             }
             return new ChatBackend.Completion("stop", Map.of());
         });
-        try (Page page = Chromium.newPage()) {
+        try (Page page = browser.newPage()) {
             page.navigate(base(server) + "/");
             ask(page, prompt);
             String firstFive = String.join("", tokens.subList(0, 5));
@@ -209,10 +214,10 @@ class ChatDemoTest {
         }
     }
 
-    @Test
-    void badRequestIsShownInThePage() {
+    @InBothBrowsers
+    void badRequestIsShownInThePage(TestBrowser browser) {
         Javalin server = start(new OfflineBackend(Duration.ofMillis(1)));
-        try (Page page = Chromium.newPage()) {
+        try (Page page = browser.newPage()) {
             page.navigate(base(server) + "/");
             // A conversation the server refuses: its last message is not the user's.
             page.evaluate("() => { window.fetch = ((fetch) => (url, init) => fetch(url, {...init,"

@@ -3,8 +3,10 @@ package io.postsse.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.microsoft.playwright.Page;
+import io.postsse.testing.TestBrowser;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -13,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The demo server as a real process of its own, killed mid-reply with {@code kill -9} and with a
@@ -86,10 +90,15 @@ class KilledServerTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"-9", "-TERM"})
-    void chatShowsAReplyCutByAKilledServerAsInterrupted(String signal) throws Exception {
-        try (DemoProcess server = new DemoProcess(); Page page = Chromium.newPage()) {
+    /** {@code kill -9} and a plain {@code kill}, in each browser. */
+    static Stream<Arguments> signals() {
+        return BothBrowsers.with(arguments("-9"), arguments("-TERM"));
+    }
+
+    @ParameterizedTest(name = "[{0}] kill {1}")
+    @MethodSource("signals")
+    void chatShowsAReplyCutByAKilledServerAsInterrupted(TestBrowser browser, String signal) throws Exception {
+        try (DemoProcess server = new DemoProcess(); Page page = browser.newPage()) {
             page.navigate(server.base() + "/");
             ChatDemoTest.ask(page, "Tell me about streams");
             page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
@@ -107,10 +116,10 @@ class KilledServerTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"-9", "-TERM"})
-    void postsseJsReportsAStreamCutByAKilledServerAsFailed(String signal) throws Exception {
-        try (DemoProcess server = new DemoProcess(); Page page = Chromium.newPage()) {
+    @ParameterizedTest(name = "[{0}] kill {1}")
+    @MethodSource("signals")
+    void postsseJsReportsAStreamCutByAKilledServerAsFailed(TestBrowser browser, String signal) throws Exception {
+        try (DemoProcess server = new DemoProcess(); Page page = browser.newPage()) {
             page.navigate(server.base() + "/inspector.html");
             page.addScriptTag(new Page.AddScriptTagOptions().setUrl("/postsse.js"));
             page.evaluate("() => { window.log = [];"

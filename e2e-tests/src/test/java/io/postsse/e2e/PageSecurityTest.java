@@ -9,15 +9,16 @@ import com.microsoft.playwright.Page;
 import io.javalin.Javalin;
 import io.postsse.demo.DemoServer;
 import io.postsse.demo.ReplyGenerator;
+import io.postsse.testing.InBothBrowsers;
+import io.postsse.testing.TestBrowser;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
- * The demo's pages under their Content-Security-Policy, in Chromium: they work with nothing
+ * The demo's pages under their Content-Security-Policy, in real browsers: they work with nothing
  * reported as a violation, the policy is really enforced (an inline script is refused and
  * reported), and no other origin can frame them.
  */
@@ -44,9 +45,12 @@ class PageSecurityTest {
         return "http://127.0.0.1:" + server.port();
     }
 
-    /** A page that records violations, the console's reports of them, and uncaught errors. */
-    private static Page recordingPage(List<String> console) {
-        Page page = Chromium.newPage();
+    /**
+     * A page that records violations, the console's reports of them, and uncaught errors: Chromium
+     * reports a violation on the console, Firefox as an error of the page.
+     */
+    private static Page recordingPage(TestBrowser browser, List<String> console) {
+        Page page = browser.newPage();
         page.addInitScript(RECORD_VIOLATIONS);
         page.onConsoleMessage((ConsoleMessage message) -> {
             if (message.text().contains("Content Security Policy")) {
@@ -61,10 +65,10 @@ class PageSecurityTest {
         return (List<?>) page.evaluate("() => window.violations");
     }
 
-    @Test
-    void theChatWorksUnderItsPolicyWithNoViolation() {
+    @InBothBrowsers
+    void theChatWorksUnderItsPolicyWithNoViolation(TestBrowser browser) {
         List<String> console = new CopyOnWriteArrayList<>();
-        try (Page page = recordingPage(console)) {
+        try (Page page = recordingPage(browser, console)) {
             page.navigate(base() + "/");
             ChatDemoTest.ask(page, "under a policy");
             ChatDemoTest.waitForState(page, "done");
@@ -78,10 +82,10 @@ class PageSecurityTest {
         }
     }
 
-    @Test
-    void theInspectorWorksUnderItsPolicyWithNoViolation() {
+    @InBothBrowsers
+    void theInspectorWorksUnderItsPolicyWithNoViolation(TestBrowser browser) {
         List<String> console = new CopyOnWriteArrayList<>();
-        try (Page page = recordingPage(console)) {
+        try (Page page = recordingPage(browser, console)) {
             page.navigate(base() + "/inspector.html");
             page.click("#send");
             page.waitForFunction("() => document.getElementById('response-status').dataset.reason === 'completed'",
@@ -93,12 +97,12 @@ class PageSecurityTest {
         }
     }
 
-    @Test
-    void anInlineScriptIsRefusedAndReported() {
+    @InBothBrowsers
+    void anInlineScriptIsRefusedAndReported(TestBrowser browser) {
         // The control for the two tests above: were no policy enforced, they would see no violation either.
         List<String> console = new CopyOnWriteArrayList<>();
         for (String path : List.of("/", "/inspector.html")) {
-            try (Page page = recordingPage(console)) {
+            try (Page page = recordingPage(browser, console)) {
                 page.navigate(base() + path);
                 page.evaluate("() => { const s = document.createElement('script');"
                         + " s.textContent = 'window.injected = true;'; document.body.appendChild(s); }");
@@ -110,15 +114,15 @@ class PageSecurityTest {
         }
     }
 
-    @Test
-    void anotherOriginCannotFrameThePages() {
+    @InBothBrowsers
+    void anotherOriginCannotFrameThePages(TestBrowser browser) {
         // A page of another origin (another port) that frames the demo's two pages.
         Javalin framer = Javalin.create(config -> config.routes.get("/", ctx -> ctx.html(
                 "<!doctype html><iframe id=chat src='" + base() + "/'></iframe>"
                         + "<iframe id=inspector src='" + base() + "/inspector.html'></iframe>")))
                 .start("127.0.0.1", 0);
         List<String> console = new CopyOnWriteArrayList<>();
-        try (Page page = recordingPage(console)) {
+        try (Page page = recordingPage(browser, console)) {
             page.navigate("http://127.0.0.1:" + framer.port() + "/");
             page.waitForCondition(() -> console.stream().filter(line -> line.contains("frame-ancestors")).count() == 2,
                     new Page.WaitForConditionOptions().setTimeout(TIMEOUT_MS));

@@ -3,11 +3,14 @@ package io.postsse.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.microsoft.playwright.Page;
 import io.javalin.Javalin;
 import io.postsse.demo.DemoServer;
 import io.postsse.demo.OpenAiRelay;
+import io.postsse.testing.InBothBrowsers;
+import io.postsse.testing.TestBrowser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,25 +18,26 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The chat relaying an OpenAI-compatible server written here, all on real HTTP, in Chromium. */
+/** The chat relaying an OpenAI-compatible server written here, all on real HTTP, in real browsers. */
 class RelayTest {
     /** What an upstream's error answers have been seen to hold: key fragments, internal addresses, tracebacks. */
     static final String SECRET = "sk-live-7f3a9c1e2b4d";
     static final String INTERNAL = "10.31.4.159:8443";
 
     /** Runs one question through the page against the fake upstream. */
-    private static void withChat(FakeOpenAi upstream, PageCheck check) throws Exception {
-        withChat(new OpenAiRelay(upstream.baseUrl(), "test-key", "fake-model"), check);
+    private static void withChat(TestBrowser browser, FakeOpenAi upstream, PageCheck check) throws Exception {
+        withChat(browser, new OpenAiRelay(upstream.baseUrl(), "test-key", "fake-model"), check);
     }
 
     /** Runs one question through the page, relayed by {@code relay}. */
-    private static void withChat(OpenAiRelay relay, PageCheck check) throws Exception {
+    private static void withChat(TestBrowser browser, OpenAiRelay relay, PageCheck check) throws Exception {
         Javalin server = DemoServer.create(relay).start("127.0.0.1", 0);
-        try (Page page = Chromium.newPage()) {
+        try (Page page = browser.newPage()) {
             page.navigate("http://127.0.0.1:" + server.port() + "/");
             check.run(page);
         } finally {
@@ -45,8 +49,8 @@ class RelayTest {
         void run(Page page) throws Exception;
     }
 
-    @Test
-    void contentArrivesExactlyAndUsageReachesTheDoneEvent() throws Exception {
+    @InBothBrowsers
+    void contentArrivesExactlyAndUsageReachesTheDoneEvent(TestBrowser browser) throws Exception {
         List<String> contents = List.of("Line one\nline two", "\r\nafter CRLF", " h\u00e9llo \uD83C\uDF0D",
                 " <b>markup</b> & <script>alert(1)</script>", "", "  two spaces");
         List<String> payloads = new java.util.ArrayList<>();
@@ -56,7 +60,7 @@ class RelayTest {
         payloads.add("{\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":6,\"total_tokens\":18}}");
         payloads.add("[DONE]");
         try (FakeOpenAi upstream = new FakeOpenAi(FakeOpenAi.streaming(payloads))) {
-            withChat(upstream, page -> {
+            withChat(browser, upstream, page -> {
                 ChatDemoTest.ask(page, "tell me");
                 ChatDemoTest.waitForState(page, "done");
                 assertEquals(String.join("", contents), ChatDemoTest.lastReply(page).locator(".text").textContent());
@@ -74,11 +78,11 @@ class RelayTest {
         }
     }
 
-    @Test
-    void errorInTheStreamIsShownInThePage() throws Exception {
+    @InBothBrowsers
+    void errorInTheStreamIsShownInThePage(TestBrowser browser) throws Exception {
         try (FakeOpenAi upstream = new FakeOpenAi(FakeOpenAi.streaming(List.of(FakeOpenAi.delta("partial answer"),
                 "{\"error\":{\"message\":\"model overloaded on " + INTERNAL + "\",\"type\":\"server_error\"}}")))) {
-            withChat(upstream, page -> {
+            withChat(browser, upstream, page -> {
                 ChatDemoTest.ask(page, "tell me");
                 ChatDemoTest.waitForState(page, "error");
                 assertEquals("partial answer", ChatDemoTest.lastReply(page).locator(".text").textContent());
@@ -89,9 +93,15 @@ class RelayTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"401, application/json, 60", "500, text/html, 900000"})
-    void upstreamRefusalIsShownWithoutItsText(int status, String contentType, int size) throws Exception {
+    /** A short JSON refusal and a long HTML error page, in each browser. */
+    static Stream<Arguments> refusals() {
+        return BothBrowsers.with(arguments(401, "application/json", 60), arguments(500, "text/html", 900_000));
+    }
+
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("refusals")
+    void upstreamRefusalIsShownWithoutItsText(TestBrowser browser, int status, String contentType, int size)
+            throws Exception {
         StringBuilder text = new StringBuilder("{\"error\":{\"message\":\"Incorrect API key provided: " + SECRET
                 + " (checked by auth at " + INTERNAL + ")\"}}\n<pre>Traceback (most recent call last):\n");
         while (text.length() < size) {
@@ -103,15 +113,19 @@ class RelayTest {
             exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
         })) {
-            withChat(upstream, page -> {
-                // A copy of every response body the page's fetch gets, read as it arrives (the client
-                // aborts its request once the stream has ended, so a copy read later would be cut).
+            withChat(browser, upstream, page -> {
+                // A copy of every response body the page's fetch gets, taken as the client reads it. Not
+                // from a clone read on the side: the client aborts its request once the stream has
+                // ended, and the abort discards what the clone had not yet read (Firefox often had
+                // read nothing by then).
                 page.evaluate("() => { window.bodies = []; window.fetch = (fetch => (url, init) => fetch(url, init)"
-                        + ".then(response => { const i = window.bodies.push('') - 1;"
-                        + " const reader = response.clone().body.getReader(); const decoder = new TextDecoder();"
-                        + " const pump = () => reader.read().then(r => { if (r.value) window.bodies[i] += decoder.decode(r.value,"
-                        + " {stream: true}); if (!r.done) pump(); }, () => {}); pump();"
-                        + " return response; }))(window.fetch); }");
+                        + ".then(response => { if (!response.body) return response;"
+                        + " const i = window.bodies.push('') - 1; const decoder = new TextDecoder();"
+                        + " const copy = new TransformStream({transform: (chunk, controller) => {"
+                        + " window.bodies[i] += decoder.decode(chunk, {stream: true}); controller.enqueue(chunk); }});"
+                        + " return new Response(response.body.pipeThrough(copy),"
+                        + " {status: response.status, statusText: response.statusText, headers: response.headers});"
+                        + " }))(window.fetch); }");
                 ChatDemoTest.ask(page, "tell me");
                 ChatDemoTest.waitForState(page, "error");
                 page.waitForFunction("() => window.bodies.some(b => b.includes('event: postsse.end'))", null,
@@ -133,8 +147,8 @@ class RelayTest {
         }
     }
 
-    @Test
-    void anUpstreamThatSendsNothingEndsTheReplyWithAClearError() throws Exception {
+    @InBothBrowsers
+    void anUpstreamThatSendsNothingEndsTheReplyWithAClearError(TestBrowser browser) throws Exception {
         CountDownLatch testOver = new CountDownLatch(1);
         try (FakeOpenAi upstream = new FakeOpenAi(exchange -> {
             FakeOpenAi.startStream(exchange); // the head, then nothing
@@ -142,7 +156,7 @@ class RelayTest {
         })) {
             OpenAiRelay relay = OpenAiRelay.builder(upstream.baseUrl()).firstByteTimeout(Duration.ofMillis(500)).build();
             try {
-                withChat(relay, page -> {
+                withChat(browser, relay, page -> {
                     long started = System.nanoTime();
                     ChatDemoTest.ask(page, "anyone there?");
                     ChatDemoTest.waitForState(page, "error");
@@ -159,8 +173,8 @@ class RelayTest {
         }
     }
 
-    @Test
-    void stopClosesTheUpstreamConnection() throws Exception {
+    @InBothBrowsers
+    void stopClosesTheUpstreamConnection(TestBrowser browser) throws Exception {
         CountDownLatch upstreamSawClose = new CountDownLatch(1);
         try (FakeOpenAi upstream = new FakeOpenAi(exchange -> {
             OutputStream out = FakeOpenAi.startStream(exchange);
@@ -173,7 +187,7 @@ class RelayTest {
                 upstreamSawClose.countDown();
             }
         })) {
-            withChat(upstream, page -> {
+            withChat(browser, upstream, page -> {
                 ChatDemoTest.ask(page, "never-ending");
                 page.waitForFunction("() => { const t = document.querySelector('article.turn.assistant .text');"
                         + " return t && t.textContent.includes('tick 2'); }", null,

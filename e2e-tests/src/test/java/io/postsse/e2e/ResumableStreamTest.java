@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.microsoft.playwright.Page;
 import io.javalin.Javalin;
@@ -12,6 +13,7 @@ import io.javalin.http.staticfiles.Location;
 import io.postsse.server.EventEmitter;
 import io.postsse.server.PostSse;
 import io.postsse.testing.FaultInjectingProxy;
+import io.postsse.testing.TestBrowser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +21,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The browser client against resumable routes, in real Chromium, through the Java API and through
+ * The browser client against resumable routes, in real browsers, through the Java API and through
  * {@code postsse.js} (the harnesses of postsse-web-client-tests' test page): exactly once through random
  * cuts, across a reload with {@code persist} and {@code resume}, the stop on close, and a stream
  * the server no longer holds. Every producer run is counted on the server.
@@ -141,8 +144,19 @@ class ResumableStreamTest {
         return text.toString();
     }
 
-    private static Page open() {
-        Page page = Chromium.newPage();
+    /** Both clients, the Java API's and {@code postsse.js}'s, in each browser. */
+    static Stream<Arguments> clients() {
+        return BothBrowsers.with(arguments("javaClient"), arguments("jsClient"));
+    }
+
+    /** Both clients on the page's origin and on another, in each browser. */
+    static Stream<Arguments> clientsAndOrigins() {
+        return BothBrowsers.with(arguments("javaClient", "same"), arguments("jsClient", "same"),
+                arguments("javaClient", "cross"), arguments("jsClient", "cross"));
+    }
+
+    private static Page open(TestBrowser browser) {
+        Page page = browser.newPage();
         page.navigate(baseUrl + "/client-test.html");
         awaitHarness(page);
         return page;
@@ -199,16 +213,17 @@ class ResumableStreamTest {
      * empty body; the missing end marker gives it away. Every stream must end completed, once,
      * with exactly the uncut text, from one run of its producer.
      */
-    @ParameterizedTest
-    @ValueSource(strings = {"javaClient", "jsClient"})
-    void everyStreamEndsOnceWithTheUncutTextFromOneRunThroughRandomCuts(String client) throws Exception {
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("clients")
+    void everyStreamEndsOnceWithTheUncutTextFromOneRunThroughRandomCuts(TestBrowser browser, String client)
+            throws Exception {
         String uncut = uncutStory();
         long seed = client.equals("javaClient") ? 21 : 22;
         int streams = 80;
         try (FaultInjectingProxy proxy = new FaultInjectingProxy(crossOrigin.port(), seed, 0.7, 2400, true);
-             Page page = open()) {
+             Page page = open(browser)) {
             for (int n = 0; n < streams; n++) {
-                String key = "cuts-" + client + "-" + n;
+                String key = "cuts-" + browser + "-" + client + "-" + n;
                 page.evaluate("() => { window.log.length = 0; }");
                 stream(page, client, proxy.uri("/story").toString(), Map.of("body", "{\"key\":\"" + key + "\"}",
                         "types", List.of("token"), "maxRetries", 60, "initialRetryMillis", 1, "maxRetryMillis", 20));
@@ -219,19 +234,19 @@ class ResumableStreamTest {
                 assertEquals(uncut, text(log), where);
                 assertEquals(1, runs.get(key).get(), "the producer runs once: " + where);
             }
-            System.out.printf("Reliability (%s, Chromium): %d streams, %d connections, %d cuts: %d exact, "
-                    + "%d producers run once%n", client, streams, proxy.connections(), proxy.cuts(), streams, streams);
+            System.out.printf("Reliability (%s, %s): %d streams, %d connections, %d cuts: %d exact, "
+                    + "%d producers run once%n", client, browser, streams, proxy.connections(), proxy.cuts(), streams, streams);
             assertTrue(proxy.cuts() >= 100, "cuts injected: " + proxy.cuts() + " of " + proxy.connections());
         }
     }
 
     /** With {@code persist}, a reload mid-stream and {@code resume} take the stream up where the page left it. */
-    @ParameterizedTest
-    @ValueSource(strings = {"javaClient", "jsClient"})
-    void persistedStreamResumesAfterAReloadWithEveryEventOnce(String client) {
-        String key = "reload-" + client;
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("clients")
+    void persistedStreamResumesAfterAReloadWithEveryEventOnce(TestBrowser browser, String client) {
+        String key = "reload-" + browser + "-" + client;
         String persistKey = "story-" + client;
-        try (Page page = open()) {
+        try (Page page = open(browser)) {
             assertFalse(resume(page, client, persistKey, Map.of()), "nothing is persisted yet");
             stream(page, client, "/story", Map.of("body", "{\"key\":\"" + key + "\",\"pauseAfter\":10}",
                     "persist", persistKey, "types", List.of("token")));
@@ -261,12 +276,13 @@ class ResumableStreamTest {
      * it was persisted from the moment the request was sent. Before, nothing was kept until the
      * response came, and the reply was lost while its producer ran on unread.
      */
-    @ParameterizedTest
-    @ValueSource(strings = {"javaClient", "jsClient"})
-    void streamReloadedBeforeItsResponseResumesWithEveryEventOnce(String client) throws Exception {
-        String key = "early-reload-" + client;
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("clients")
+    void streamReloadedBeforeItsResponseResumesWithEveryEventOnce(TestBrowser browser, String client)
+            throws Exception {
+        String key = "early-reload-" + browser + "-" + client;
         String persistKey = "early-" + client;
-        try (Page page = open()) {
+        try (Page page = open(browser)) {
             stream(page, client, "/slow-start", Map.of("body", "{\"key\":\"" + key + "\"}",
                     "persist", persistKey, "types", List.of("token")));
             assertTrue(validating.computeIfAbsent(key, k -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS));
@@ -290,13 +306,13 @@ class ResumableStreamTest {
      * Closing a resumable stream stops its producer on the server at once, not after the resume
      * grace: on the page's origin, and on another (the stop is a preflighted DELETE).
      */
-    @ParameterizedTest
-    @CsvSource({"javaClient, same", "jsClient, same", "javaClient, cross", "jsClient, cross"})
-    void closeStopsTheProducerOnTheServer(String client, String origin) throws Exception {
-        String key = "stop-" + client + "-" + origin;
+    @ParameterizedTest(name = "[{0}] {1}, {2} origin")
+    @MethodSource("clientsAndOrigins")
+    void closeStopsTheProducerOnTheServer(TestBrowser browser, String client, String origin) throws Exception {
+        String key = "stop-" + browser + "-" + client + "-" + origin;
         CountDownLatch latch = stopped.computeIfAbsent(key, k -> new CountDownLatch(1));
         String url = origin.equals("same") ? "/endless" : "http://127.0.0.1:" + crossOrigin.port() + "/endless";
-        try (Page page = open()) {
+        try (Page page = open(browser)) {
             stream(page, client, url, Map.of("body", "{\"key\":\"" + key + "\"}", "persist", key));
             awaitLog(page, "line.startsWith('event token tick 1 ')");
             assertNotNull(stored(page, key));
@@ -311,12 +327,12 @@ class ResumableStreamTest {
     }
 
     /** A persisted stream the server no longer holds: error kind "gone", not retried, and nothing runs. */
-    @ParameterizedTest
-    @ValueSource(strings = {"javaClient", "jsClient"})
-    void resumingAStreamTheServerNoLongerHoldsIsGone(String client) {
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("clients")
+    void resumingAStreamTheServerNoLongerHoldsIsGone(TestBrowser browser, String client) {
         String key = "gone-" + client;
         String streamId = "0123456789abcdef0123456789abcdef".substring(0, 22) + client.length();
-        try (Page page = open()) {
+        try (Page page = open(browser)) {
             // What a page persisted for a stream the server has since forgotten (or never had).
             page.evaluate("([key, value]) => sessionStorage.setItem('postsse:' + key, value)", List.of(key,
                     "{\"url\":\"/story\",\"streamId\":\"" + streamId + "\",\"lastEventId\":\"" + streamId + ":3\"}"));
@@ -332,14 +348,15 @@ class ResumableStreamTest {
     }
 
     /** Every new stream proposes an id of its own, 128 random bits, which the server takes. */
-    @ParameterizedTest
-    @ValueSource(strings = {"javaClient", "jsClient"})
-    void eachNewStreamProposesAnIdOfItsOwn(String client) {
-        try (Page page = open()) {
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("clients")
+    void eachNewStreamProposesAnIdOfItsOwn(TestBrowser browser, String client) {
+        try (Page page = open(browser)) {
             List<String> ids = new ArrayList<>();
             for (int n = 0; n < 2; n++) {
                 page.evaluate("() => { window.log.length = 0; }");
-                stream(page, client, "/story", Map.of("body", "{\"key\":\"ids-" + client + "-" + n + "\"}"));
+                String key = "ids-" + browser + "-" + client + "-" + n;
+                stream(page, client, "/story", Map.of("body", "{\"key\":\"" + key + "\"}"));
                 List<String> log = awaitClose(page);
                 String last = log.get(log.size() - 2);
                 ids.add(last.substring(last.lastIndexOf(" #") + 2, last.lastIndexOf(':')));

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,8 +23,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The browser benchmark: one loopback server, one headless Chromium, and each client reading the
- * very same bytes in interleaved rounds. Prints Markdown tables.
+ * The browser benchmark: one loopback server, headless Chromium and Firefox, and each client
+ * reading the very same bytes in interleaved rounds. Throughput is measured in both browsers, side
+ * by side; emit → DOM latency in Chromium alone, whose {@code gc()} and tracing it uses. Prints
+ * Markdown tables.
  *
  * <p>Argument: the folder holding the bundled peers ({@code peers.js}). System properties:
  * {@code rounds} (default 5) and {@code parts}: {@code all}, {@code throughput} or {@code latency}.
@@ -57,72 +60,100 @@ public final class BrowserBench {
             System.out.println("serving " + base + "/bench.html");
             Thread.currentThread().join();
         }
-        Path systemChromium = Path.of("/usr/bin/chromium");
-        boolean system = Files.isExecutable(systemChromium);
         Playwright.CreateOptions createOptions = new Playwright.CreateOptions();
-        // --expose-gc gives the page gc(), so that each latency run starts from a collected heap.
-        BrowserType.LaunchOptions launch = new BrowserType.LaunchOptions().setHeadless(true)
-                .setArgs(List.of("--js-flags=--expose-gc"));
-        if (system) {
+        if (Arrays.stream(BenchBrowser.values()).allMatch(BenchBrowser::onSystem)) {
             createOptions.setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"));
-            launch.setExecutablePath(systemChromium).setArgs(List.of("--js-flags=--expose-gc", "--no-sandbox",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                    "--disable-quic"));
         }
-        try (Playwright playwright = Playwright.create(createOptions); Browser browser = playwright.chromium().launch(launch)) {
-            Page page = browser.newPage();
-            page.setDefaultTimeout(120_000);
-            page.navigate(base + "/bench.html");
+        String parts = System.getProperty("parts", "all");
+        try (Playwright playwright = Playwright.create(createOptions)) { // closing it closes the browsers
+            Map<BenchBrowser, Browser> browsers = new EnumMap<>(BenchBrowser.class);
+            Map<BenchBrowser, Page> pages = new EnumMap<>(BenchBrowser.class);
+            StringBuilder versions = new StringBuilder();
+            for (BenchBrowser benchBrowser : BenchBrowser.values()) {
+                Browser browser = benchBrowser.launch(playwright);
+                browsers.put(benchBrowser, browser);
+                pages.put(benchBrowser, benchPage(browser, base));
+                versions.append(benchBrowser).append(' ').append(browser.version()).append(", ");
+            }
             List<String> clients = new ArrayList<>(List.of("postsseJava", "postsseJs", "eventsourceParser",
                     "fetchEventSource", "nativeEventSource", "rawFetch"));
-            if (Boolean.TRUE.equals(page.evaluate("() => !window.postsse"))) {
+            if (Boolean.TRUE.equals(pages.get(BenchBrowser.CHROMIUM).evaluate("() => !window.postsse"))) {
                 clients.remove("postsseJs");
             }
-            System.out.println("Chromium " + browser.version() + ", " + Runtime.version() + ", "
+            System.out.println(versions + Runtime.version().toString() + ", "
                     + Instant.now().toString().substring(0, 10) + ", medians of " + rounds + " interleaved rounds");
             System.out.println();
-            String parts = System.getProperty("parts", "all");
             if (!parts.equals("latency")) {
-                throughput(page, clients, base, 200_000, 0, rounds);
-                throughput(page, clients, base, 2_000, 65_536, rounds);
+                throughput(pages, clients, base, 200_000, 0, rounds);
+                throughput(pages, clients, base, 2_000, 65_536, rounds);
             }
             if (!parts.equals("throughput")) {
-                latency(page, browser, base, rounds);
+                latency(pages.get(BenchBrowser.CHROMIUM), browsers.get(BenchBrowser.CHROMIUM), base, rounds);
             }
         } finally {
             server.stop();
         }
     }
 
-    private static void throughput(Page page, List<String> clients, String base, int events, int size, int rounds) {
+    /** Each browser's page at the benchmark, its waits as long as the slowest run may take. */
+    private static Page benchPage(Browser browser, String base) {
+        Page page = browser.newPage();
+        page.setDefaultTimeout(120_000);
+        page.navigate(base + "/bench.html");
+        return page;
+    }
+
+    /**
+     * Every client in every browser, in interleaved rounds: each round takes the browsers in turn
+     * and the clients in an order that rotates, so that a change in the machine's load falls on all.
+     */
+    private static void throughput(Map<BenchBrowser, Page> pages, List<String> clients, String base, int events,
+            int size, int rounds) {
         String url = base + "/events?n=" + events + "&size=" + size;
         int characters = eventBytes(events, size).length;
-        Map<String, List<Double>> eventsPerSecond = new LinkedHashMap<>();
-        clients.forEach(client -> eventsPerSecond.put(client, new ArrayList<>()));
-        page.evaluate("url => bench.rawFetch(url)", url); // warm-up: the bytes are cached server-side
+        Map<BenchBrowser, Map<String, List<Double>>> eventsPerSecond = new EnumMap<>(BenchBrowser.class);
+        pages.forEach((browser, page) -> {
+            Map<String, List<Double>> perClient = new LinkedHashMap<>();
+            clients.forEach(client -> perClient.put(client, new ArrayList<>()));
+            eventsPerSecond.put(browser, perClient);
+            page.evaluate("url => bench.rawFetch(url)", url); // warm-up: the bytes are cached server-side
+        });
         for (int round = 0; round < rounds + 1; round++) {
-            for (int i = 0; i < clients.size(); i++) {
-                String client = clients.get((i + round) % clients.size());
-                Run run = run(page, client, url, events);
-                long expected = client.equals("rawFetch") ? characters : events;
-                if (run.count() != expected) {
-                    throw new IllegalStateException(client + " counted " + run.count() + ", expected " + expected);
-                }
-                if (round > 0) { // round 0 warms every client up
-                    eventsPerSecond.get(client).add(events / run.millis() * 1000);
+            for (Map.Entry<BenchBrowser, Page> browser : pages.entrySet()) {
+                for (int i = 0; i < clients.size(); i++) {
+                    String client = clients.get((i + round) % clients.size());
+                    Run run = run(browser.getValue(), client, url, events);
+                    long expected = client.equals("rawFetch") ? characters : events;
+                    if (run.count() != expected) {
+                        throw new IllegalStateException(browser.getKey() + ", " + client + " counted " + run.count()
+                                + ", expected " + expected);
+                    }
+                    if (round > 0) { // round 0 warms every client up
+                        eventsPerSecond.get(browser.getKey()).get(client).add(events / run.millis() * 1000);
+                    }
                 }
             }
         }
-        double parser = median(eventsPerSecond.get("eventsourceParser"));
-        double nativeSource = median(eventsPerSecond.get("nativeEventSource"));
         System.out.printf(Locale.ROOT, "### Throughput: %,d events of %s%n%n", events,
                 size == 0 ? "`data: {\"i\":N,\"t\":\"token\"}`" : (size / 1024) + " KiB");
-        System.out.println("| client | events/s | × eventsource-parser | × native EventSource |");
-        System.out.println("|---|---|---|---|");
-        for (Map.Entry<String, List<Double>> entry : eventsPerSecond.entrySet()) {
-            double median = median(entry.getValue());
-            System.out.printf(Locale.ROOT, "| %s | %,.0f | %.2f | %.2f |%n", label(entry.getKey()), median,
-                    median / parser, median / nativeSource);
+        StringBuilder header = new StringBuilder("| client |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (BenchBrowser browser : pages.keySet()) {
+            header.append(' ').append(browser).append(" events/s | × eventsource-parser | × native EventSource |");
+            rule.append("---|---|---|");
+        }
+        System.out.println(header);
+        System.out.println(rule);
+        for (String client : clients) {
+            StringBuilder line = new StringBuilder("| ").append(label(client)).append(" |");
+            for (Map<String, List<Double>> perClient : eventsPerSecond.values()) {
+                double median = median(perClient.get(client));
+                double parser = median(perClient.get("eventsourceParser"));
+                double nativeSource = median(perClient.get("nativeEventSource"));
+                line.append(String.format(Locale.ROOT, " %,.0f | %.2f | %.2f |", median, median / parser,
+                        median / nativeSource));
+            }
+            System.out.println(line);
         }
         System.out.println();
     }
@@ -229,6 +260,59 @@ public final class BrowserBench {
                 System.out.printf(Locale.ROOT, "| %s | %.0f%% | %.2f |%n", entry.getKey(),
                         100 * entry.getValue() / totalWait, entry.getValue() / tail));
         System.out.println();
+    }
+
+    /**
+     * The browsers the page runs in, each the system's where there is one, as the tests run them:
+     * Debian's {@code /usr/bin/chromium}, and {@code /usr/bin/firefox-esr} driven through WebDriver
+     * BiDi; elsewhere Playwright's own.
+     */
+    private enum BenchBrowser {
+        CHROMIUM("Chromium", Path.of("/usr/bin/chromium")) {
+            @Override
+            Browser launch(Playwright playwright) {
+                // --expose-gc gives the page gc(), so that each latency run starts from a collected heap.
+                BrowserType.LaunchOptions options = new BrowserType.LaunchOptions().setHeadless(true)
+                        .setArgs(List.of("--js-flags=--expose-gc"));
+                if (onSystem()) {
+                    options.setExecutablePath(executable).setArgs(List.of("--js-flags=--expose-gc", "--no-sandbox",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            "--no-first-run", "--disable-quic"));
+                }
+                return playwright.chromium().launch(options);
+            }
+        },
+        FIREFOX("Firefox", Path.of("/usr/bin/firefox-esr")) {
+            @Override
+            Browser launch(Playwright playwright) {
+                BrowserType.LaunchOptions options = new BrowserType.LaunchOptions().setHeadless(true);
+                if (onSystem()) {
+                    // A stock Firefox, not Playwright's patched build: driven through WebDriver BiDi.
+                    options.setChannel("moz-firefox").setExecutablePath(executable);
+                }
+                return playwright.firefox().launch(options);
+            }
+        };
+
+        private final String displayName;
+        final Path executable;
+
+        BenchBrowser(String displayName, Path executable) {
+            this.displayName = displayName;
+            this.executable = executable;
+        }
+
+        abstract Browser launch(Playwright playwright);
+
+        boolean onSystem() {
+            return Files.isExecutable(executable);
+        }
+
+        /** The name in the tables: "Chromium", "Firefox". */
+        @Override
+        public String toString() {
+            return displayName;
+        }
     }
 
     /** Sends {@code count} events {@code rate} per second, on schedule, each stamped with its send time. */
