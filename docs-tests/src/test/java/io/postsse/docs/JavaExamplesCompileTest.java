@@ -43,6 +43,9 @@ import org.junit.jupiter.api.TestFactory;
 class JavaExamplesCompileTest {
     private static final Path ROOT = Path.of(System.getProperty("postsse.root", "..")).toAbsolutePath().normalize();
     private static final List<Path> DOCS = List.of(ROOT.resolve("README.md"), ROOT.resolve("docs/your-own-app.md"));
+    private static final JavaCompiler COMPILER = ToolProvider.getSystemJavaCompiler();
+    /** One for every block: it opens the class path's jars once. */
+    private static final StandardJavaFileManager FILES = COMPILER.getStandardFileManager(null, Locale.ROOT, null);
     private static final Pattern TYPE_NAME = Pattern.compile(
             "^public\\s+(?:final\\s+|abstract\\s+)*(?:class|interface|record|enum)\\s+(\\w+)", Pattern.MULTILINE);
 
@@ -81,7 +84,6 @@ class JavaExamplesCompileTest {
     /** The compiler's errors, each with the line of the Markdown file; "" when the block compiles. */
     private static String compileErrors(Markdown.Block block) {
         Source source = source(block);
-        JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         Path out;
         try {
@@ -89,19 +91,15 @@ class JavaExamplesCompileTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
-            JavaFileObject unit = new SimpleJavaFileObject(URI.create("string:///" + source.fileName()), JavaFileObject.Kind.SOURCE) {
-                @Override
-                public CharSequence getCharContent(boolean ignoreEncodingErrors) {
-                    return source.text();
-                }
-            };
-            List<String> options = List.of("--release", "17", "-proc:none", "-implicit:none",
-                    "-classpath", testClassPath(), "-d", out.toString());
-            compiler.getTask(new StringWriter(), files, diagnostics, options, null, List.of(unit)).call();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        JavaFileObject unit = new SimpleJavaFileObject(URI.create("string:///" + source.fileName()), JavaFileObject.Kind.SOURCE) {
+            @Override
+            public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+                return source.text();
+            }
+        };
+        List<String> options = List.of("--release", "17", "-proc:none", "-implicit:none",
+                "-classpath", testClassPath(), "-d", out.toString());
+        COMPILER.getTask(new StringWriter(), FILES, diagnostics, options, null, List.of(unit)).call();
         StringBuilder errors = new StringBuilder();
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
             if (diagnostic.getKind() == Diagnostic.Kind.ERROR) {
