@@ -10,10 +10,14 @@ import io.postsse.server.internal.ProducerExecutors;
 import io.postsse.server.internal.ResumableStreams;
 import io.postsse.server.internal.RouteMetrics;
 import io.postsse.server.internal.StreamRoute;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -73,10 +77,15 @@ public final class PostSse {
      */
     public Duration sendTimeout = Duration.ofSeconds(10);
     /**
-     * Origins, such as {@code https://app.example.com}, whose pages may open streams cross-origin.
-     * Empty (the default): same-origin pages only.
+     * Origins whose pages may open streams cross-origin, each as a browser sends it in the
+     * {@code Origin} header: {@code scheme://host} or {@code scheme://host:port}, with no path, such
+     * as {@code https://app.example.com}, in lower case. Any collection: add to the default, or assign a
+     * {@code List.of(...)}, a {@code Set.of(...)} or one built from configuration. Empty (the
+     * default): same-origin pages only. {@link #install} refuses, with an
+     * {@link IllegalArgumentException}, an entry that is not of that shape ({@code *} included:
+     * postsse never answers {@code *}).
      */
-    public Set<String> allowedOrigins = new LinkedHashSet<>();
+    public Collection<String> allowedOrigins = new LinkedHashSet<>();
     /** Whether allowed origins may send credentials (cookies); an allowed origin is then echoed, never {@code *}. */
     public boolean allowCredentials;
     /**
@@ -284,7 +293,7 @@ public final class PostSse {
         ExecutorService writers = virtual ? producers : ProducerExecutors.platformWriters();
         ScheduledExecutorService timers = ProducerExecutors.timers();
         StreamRoute.Settings settings = StreamRoute.Settings.of(heartbeat, maxBodyBytes, maxBufferedBytes,
-                sendTimeout, Set.copyOf(allowedOrigins), allowCredentials, producers,
+                sendTimeout, origins(allowedOrigins), allowCredentials, producers,
                 virtual ? null : new Semaphore(producerThreads), writers,
                 Objects.requireNonNull(accessCheck, "accessCheck"), maxStreams, maxStreamsPerClient,
                 Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers,
@@ -335,6 +344,33 @@ public final class PostSse {
                 redisLog.close();
             }
         });
+    }
+
+    /** The allowed origins, each checked to be one a browser can send: an entry of another shape would never match. */
+    private static Set<String> origins(Collection<String> allowedOrigins) {
+        Objects.requireNonNull(allowedOrigins, "allowedOrigins");
+        Set<String> origins = new LinkedHashSet<>();
+        for (String origin : allowedOrigins) {
+            if (origin == null || !isOrigin(origin)) {
+                throw new IllegalArgumentException("allowedOrigins: " + (origin == null ? "null" : '"' + origin + '"')
+                        + " is not an origin as browsers send it: write scheme://host or scheme://host:port in"
+                        + " lower case, without a path, such as https://app.example.com");
+            }
+            origins.add(origin);
+        }
+        return Set.copyOf(origins);
+    }
+
+    private static boolean isOrigin(String origin) {
+        try {
+            URI uri = new URI(origin);
+            return uri.getScheme() != null && uri.getRawAuthority() != null && uri.getHost() != null
+                    && uri.getRawUserInfo() == null && uri.getRawPath().isEmpty() && uri.getRawQuery() == null
+                    && uri.getRawFragment() == null && origin.equals(uri.getScheme() + "://" + uri.getRawAuthority())
+                    && origin.equals(origin.toLowerCase(Locale.ROOT));
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     private RedisEventLog connectRedis() {

@@ -1,11 +1,15 @@
 package io.postsse.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -81,5 +85,33 @@ class CorsTest {
             assertEquals("content-type,authorization",
                     response.headers().firstValue("Access-Control-Allow-Headers").orElseThrow());
         }
+    }
+
+    @Test
+    void allowedOriginsTakeAnyCollection() throws Exception {
+        try (TestServer server = TestServer.start(sse -> {
+            sse.allowedOrigins = List.of("https://app.example", "http://localhost:5173");
+            sse.post("/stream", Object.class, (request, events) -> events.send("x"));
+        })) {
+            assertEquals(200, postFrom(server, "https://app.example").statusCode());
+            assertEquals(200, postFrom(server, "http://localhost:5173").statusCode());
+            assertEquals(403, postFrom(server, "https://evil.example").statusCode());
+        }
+    }
+
+    @Test
+    void anEntryThatIsNoOriginIsRefusedAtInstall() {
+        List<String> notOrigins = Arrays.asList("https://app.example/", "*", "app.example", "https://App.example",
+                "https://app.example/path", "https://user@app.example", "null", null);
+        for (String notOrigin : notOrigins) {
+            List<String> origins = new ArrayList<>(List.of("https://app.example"));
+            origins.add(notOrigin);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> TestServer.start(sse -> sse.allowedOrigins = origins), String.valueOf(notOrigin));
+            assertTrue(refused.getMessage().startsWith("allowedOrigins: "
+                    + (notOrigin == null ? "null" : '"' + notOrigin + '"') + " is not an origin"), refused.getMessage());
+        }
+        List<String> valid = List.of("https://app.example", "http://127.0.0.1:8080", "http://[::1]:7070");
+        TestServer.start(sse -> sse.allowedOrigins = valid).close();
     }
 }
