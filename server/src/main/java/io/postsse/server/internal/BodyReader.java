@@ -58,8 +58,9 @@ final class BodyReader implements ReadListener {
     private final ServletInputStream in;
     private final long limit;
     private final Budget budget;
-    private final ByteArrayOutputStream body;
-    private final byte[] buffer = new byte[8192];
+    /** The body so far and the buffer it is read through; both let go once the body is read, as the request lasts as long as its stream. */
+    private ByteArrayOutputStream body;
+    private byte[] buffer;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final AtomicBoolean done = new AtomicBoolean();
     private long taken;
@@ -71,6 +72,8 @@ final class BodyReader implements ReadListener {
         this.limit = limit;
         this.budget = budget;
         this.body = new ByteArrayOutputStream(Math.max(64, expected));
+        // A declared length sizes the buffer to the body (and one more byte, to read the end at once).
+        this.buffer = new byte[expected > 0 ? Math.min(8192, expected + 1) : 8192];
     }
 
     /**
@@ -119,8 +122,9 @@ final class BodyReader implements ReadListener {
     @Override
     public synchronized void onAllDataRead() {
         if (done.compareAndSet(false, true)) {
+            byte[] bytes = body.toByteArray();
             finish();
-            result.complete(body.toByteArray());
+            result.complete(bytes);
         }
     }
 
@@ -139,10 +143,17 @@ final class BodyReader implements ReadListener {
         }
     }
 
+    /**
+     * Holding this reader's lock. The servlet request keeps this listener until it ends, after the
+     * stream: what the reader held goes now, and the result, once taken by its stage.
+     */
     private void finish() {
         if (deadline != null) {
             deadline.cancel(false);
+            deadline = null;
         }
         budget.give(taken);
+        body = null;
+        buffer = null;
     }
 }
