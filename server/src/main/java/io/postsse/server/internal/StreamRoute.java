@@ -7,6 +7,9 @@ import io.postsse.server.AccessCheck;
 import io.postsse.server.AccessDenied;
 import io.postsse.server.RequestCheck;
 import io.postsse.server.RequestHead;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -28,6 +31,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,6 +39,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.server.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -223,27 +229,66 @@ public final class StreamRoute<T> {
             return;
         }
         ctx.future(() -> {
-            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+            AsyncContext async = ctx.req().getAsyncContext();
+            async.setTimeout(0); // a stream ends when it ends
+            // Javalin finishes the request when this completes, once: not after Jetty ended the
+            // request itself (a failure of the request, the server stopping), when it may be gone
+            // already and Javalin's finishing of it fails, again and again.
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            AtomicBoolean claimed = new AtomicBoolean();
+            async.addListener(new FinishOnFailure(finished, claimed));
             CompletableFuture<?> done;
             try {
                 done = handling.call();
             } catch (Throwable failure) {
                 done = CompletableFuture.failedFuture(failure);
             }
-            // Javalin finishes the request when this completes: not once the server is stopping,
-            // when the request may be gone already, and finishing it fails, again and again.
-            CompletableFuture<Void> finished = new CompletableFuture<>();
             done.whenComplete((ignored, failure) -> {
                 ticket.release();
-                if (failure != null) {
-                    answerFailure(ctx, failure);
-                }
-                if (!settings.stopping().get()) {
+                if (!settings.stopping().get() && claimed.compareAndSet(false, true)) {
+                    if (failure != null) {
+                        answerFailure(ctx, failure);
+                    }
                     finished.complete(null);
                 }
             });
             return finished;
         });
+    }
+
+    /**
+     * Lets Javalin finish a request that failed under its stream (an HTTP/2 reset, a lost
+     * connection) while Jetty waits for its listeners, before Jetty ends it; and keeps Javalin
+     * from finishing a request that Jetty ended.
+     */
+    private static final class FinishOnFailure implements AsyncListener {
+        private final CompletableFuture<Void> finished;
+        private final AtomicBoolean claimed;
+
+        FinishOnFailure(CompletableFuture<Void> finished, AtomicBoolean claimed) {
+            this.finished = finished;
+            this.claimed = claimed;
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            if (claimed.compareAndSet(false, true)) {
+                finished.complete(null);
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            claimed.set(true);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
     }
 
     private void answerFailure(Context ctx, Throwable failure) {
@@ -355,10 +400,8 @@ public final class StreamRoute<T> {
         DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
         runProducer(() -> stream.runProducer(definition.producer(), request), () -> stream.cancel(SseStream.Outcome.FAILED));
         ScheduledFuture<?> timeLimit = limitTime(stream::stopAtTimeLimit);
-        return runWriter(ctx, () -> write(stream, out, started, timeLimit), () -> {
-            stream.cancel(SseStream.Outcome.CANCELLED);
-            end(stream, SseStream.Outcome.CANCELLED, started, timeLimit);
-        });
+        return stream.startWriter(frameSink(ctx.req(), out, settings.writers()), settings.writers(), settings.timers())
+                .thenAccept(outcome -> end(stream, outcome, started, timeLimit));
     }
 
     /** Sets the stream's time limit, if there is one: the timer calls {@code stop} with the reason. */
@@ -419,16 +462,6 @@ public final class StreamRoute<T> {
         }
     }
 
-    /** Runs the stream's writer until the stream ends. */
-    private void write(SseStream stream, OutputStream out, long started, ScheduledFuture<?> timeLimit) {
-        SseStream.Outcome outcome = SseStream.Outcome.CANCELLED;
-        try {
-            outcome = stream.writeUntilEnd(frameWriter(out));
-        } finally {
-            end(stream, outcome, started, timeLimit);
-        }
-    }
-
     private void end(SseStream stream, SseStream.Outcome outcome, long started, ScheduledFuture<?> timeLimit) {
         if (timeLimit != null) {
             timeLimit.cancel(false);
@@ -436,6 +469,31 @@ public final class StreamRoute<T> {
         settings.activeStreams().remove(stream);
         LOG.info("Stream {} {} after {} ms, {} events", stream.streamId(), outcome.label,
                 (System.nanoTime() - started) / 1_000_000, stream.eventCount());
+    }
+
+    /**
+     * Where a stream's writer sends its batches of frames, without blocking. On Jetty each batch
+     * goes to the response as one buffer, as a servlet stream would send it, but with a callback
+     * instead of a waiting thread, and never through the response's aggregation buffer (32 KiB by
+     * default), which a long stream would otherwise hold for its whole life although every batch is
+     * flushed at once. Elsewhere, each batch is written and flushed on a thread of {@code blocking}.
+     */
+    static SseStream.FrameSink frameSink(HttpServletRequest request, OutputStream out, Executor blocking) {
+        ServletContextRequest jetty = DisconnectWatcher.jettyRequest(request);
+        if (jetty != null && out instanceof HttpOutput) {
+            Response response = jetty.getServletChannel().getResponse();
+            return (frames, done) -> response.write(false, ByteBuffer.wrap(frames), done);
+        }
+        SseStream.FrameWriter writer = frameWriter(out);
+        return (frames, done) -> blocking.execute(() -> {
+            try {
+                writer.write(frames);
+            } catch (Throwable failure) {
+                done.failed(failure);
+                return;
+            }
+            done.succeeded();
+        });
     }
 
     /**
