@@ -61,13 +61,15 @@ public final class StreamRoute<T> {
      * {@code producerSlots} bounds the producers that may run at once (null: no bound but the
      * admission's); {@code timers} runs the deadlines of request bodies.
      */
-    public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
+    public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, int socketSendBufferBytes,
+            Duration sendTimeout,
             Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
             ExecutorService writers, AccessCheck accessCheck, Admission admission, Function<Context, String> clientKey,
             BodyReader.Budget bodyBudget, Duration bodyTimeout, ScheduledExecutorService timers,
             Duration maxStreamDuration, Set<SseStream> activeStreams, AtomicBoolean stopping) {
         /** The settings, with the limits on requests under way and on the bodies being read. */
-        public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
+        public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, int socketSendBufferBytes,
+                Duration sendTimeout,
                 Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
                 ExecutorService writers, AccessCheck accessCheck, int maxStreams, int maxStreamsPerClient,
                 Function<Context, String> clientKey,
@@ -79,7 +81,11 @@ public final class StreamRoute<T> {
             if (bodyTimeout == null || bodyTimeout.isNegative() || bodyTimeout.isZero()) {
                 throw new IllegalArgumentException("bodyTimeout must be positive, not " + bodyTimeout);
             }
-            return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials,
+            if (socketSendBufferBytes < 0) {
+                throw new IllegalArgumentException("socketSendBufferBytes must be zero or positive, not " + socketSendBufferBytes);
+            }
+            return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, socketSendBufferBytes, sendTimeout,
+                    allowedOrigins, allowCredentials,
                     producers, producerSlots, writers, accessCheck, new Admission(maxStreams, maxStreamsPerClient),
                     clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers, maxStreamDuration,
                     ConcurrentHashMap.newKeySet(), new AtomicBoolean());
@@ -382,6 +388,7 @@ public final class StreamRoute<T> {
         SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, head, ctx.jsonMapper(),
                 settings.maxBufferedBytes(), settings.sendTimeout(), settings.heartbeat(),
                 () -> DisconnectWatcher.abort(ctx.req()), () -> DisconnectWatcher.preventEnd(ctx.req()));
+        StreamConnection.releaseRequestBuffer(ctx.req());
         startStreamResponse(ctx);
         long started = System.nanoTime();
         LOG.info("Stream {} started: POST {}", streamId, ctx.path());
@@ -430,8 +437,9 @@ public final class StreamRoute<T> {
         }
     }
 
-    /** Sets the status and headers of a stream's response. */
-    private static void startStreamResponse(Context ctx) {
+    /** Sets the status and headers of a stream's response, and the kernel's send buffer of its connection. */
+    private void startStreamResponse(Context ctx) {
+        StreamConnection.limitSendBuffer(ctx.req(), settings.socketSendBufferBytes());
         HttpServletResponse response = ctx.res();
         response.setStatus(200);
         response.setContentType("text/event-stream; charset=utf-8");
@@ -673,6 +681,9 @@ public final class StreamRoute<T> {
             LOG.debug("Stream {} attached: {} {} after {}", streamId, ctx.method(), ctx.path(), after);
         }
         startProducer(producer, request); // into the log: from now on it owes nothing to this connection
+        if (producer != null) {
+            StreamConnection.releaseRequestBuffer(ctx.req()); // its body is read
+        }
         boolean handedOver = false;
         try {
             HttpServletResponse response = ctx.res();
