@@ -272,6 +272,7 @@ public final class PostSse {
                 Objects.requireNonNull(accessCheck, "accessCheck"), maxStreams, maxStreamsPerClient,
                 Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers,
                 maxStreamDuration);
+        StreamRoute.startHeartbeats(settings);
         ResumableStreams resumable = null;
         RedisEventLog ownLog = null;
         for (int i = 0; i < routes.size(); i++) {

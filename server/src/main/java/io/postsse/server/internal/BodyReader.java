@@ -61,7 +61,8 @@ final class BodyReader implements ReadListener {
     /** The body so far and the buffer it is read through; both let go once the body is read, as the request lasts as long as its stream. */
     private ByteArrayOutputStream body;
     private byte[] buffer;
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    /** Null once completed: only the caller keeps it then. */
+    private CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final AtomicBoolean done = new AtomicBoolean();
     private long taken;
     private ScheduledFuture<?> deadline;
@@ -91,8 +92,9 @@ final class BodyReader implements ReadListener {
                 (int) Math.min(declared, 64 * 1024));
         reader.deadline = timers.schedule(() -> reader.fail(new Refusal(408, "The request body did not arrive within "
                 + timeout.toMillis() + " ms.", 0, true)), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture<byte[]> result = reader.result;
         reader.in.setReadListener(reader); // calls onDataAvailable at once when bytes are there
-        return reader.result;
+        return result;
     }
 
     private static Refusal tooLarge(long limit) {
@@ -123,8 +125,7 @@ final class BodyReader implements ReadListener {
     public synchronized void onAllDataRead() {
         if (done.compareAndSet(false, true)) {
             byte[] bytes = body.toByteArray();
-            finish();
-            result.complete(bytes);
+            finish().complete(bytes);
         }
     }
 
@@ -138,16 +139,15 @@ final class BodyReader implements ReadListener {
 
     private synchronized void fail(Refusal refusal) {
         if (done.compareAndSet(false, true)) {
-            finish();
-            result.completeExceptionally(refusal);
+            finish().completeExceptionally(refusal);
         }
     }
 
     /**
-     * Holding this reader's lock. The servlet request keeps this listener until it ends, after the
-     * stream: what the reader held goes now, and the result, once taken by its stage.
+     * Holding this reader's lock; returns the result to complete. The servlet request keeps this
+     * listener until it ends, after the stream: what the reader held goes now.
      */
-    private void finish() {
+    private CompletableFuture<byte[]> finish() {
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;
@@ -155,5 +155,8 @@ final class BodyReader implements ReadListener {
         budget.give(taken);
         body = null;
         buffer = null;
+        CompletableFuture<byte[]> completing = result;
+        result = null;
+        return completing;
     }
 }

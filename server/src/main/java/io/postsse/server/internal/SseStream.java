@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -95,7 +93,6 @@ final class SseStream implements EventEmitter {
     private boolean writerBusy;
     /** When the last write started ({@link System#nanoTime()}): the heartbeat counts from it. */
     private long lastWrite;
-    private ScheduledFuture<?> heartbeatTimer;
     /**
      * Set while the producer's thread runs the writer: a cancellation then interrupts it after, not
      * during, for an interrupt in the middle of a channel's I/O closes the channel, which over
@@ -472,25 +469,21 @@ final class SseStream implements EventEmitter {
     /**
      * Starts the writer: it writes frames as they come, and heartbeats while none do, until the
      * stream ends; the future completes with how it ended. The writer's own failures and endings
-     * are handled on {@code executor}, which may block; {@code timers} runs the heartbeats.
+     * are handled on {@code executor}, which may block. Heartbeats are the caller's to ask for,
+     * with {@link #heartbeatIfDue}.
      *
      * <p>A stream that was cancelled, by its client, the server or its send timeout, is broken
      * before the future completes, so that the response never ends normally after it: no last
      * chunk over HTTP/1.1, a reset over HTTP/2. The client then sees a failure, never a complete
      * stream.
      */
-    CompletableFuture<Outcome> startWriter(FrameSink sink, Executor executor, ScheduledExecutorService timers) {
+    CompletableFuture<Outcome> startWriter(FrameSink sink, Executor executor) {
         Writer started = new Writer(sink, executor);
         lock.lock();
         try {
             writer = started;
             writerBusy = true; // anything queued already is written now
             lastWrite = System.nanoTime();
-            if (heartbeatNanos != 0) {
-                heartbeatTimer = timers.schedule(() -> heartbeatDue(timers), heartbeatNanos, TimeUnit.NANOSECONDS);
-            }
-        } catch (RejectedExecutionException e) { // the server is stopping: no heartbeats
-            heartbeatTimer = null;
         } finally {
             lock.unlock();
         }
@@ -552,22 +545,18 @@ final class SseStream implements EventEmitter {
         }
     }
 
-    /** The heartbeat's timer: wakes the writer when the stream has been silent for the period, and sets itself again. */
-    private void heartbeatDue(ScheduledExecutorService timers) {
+    /**
+     * Wakes the writer for a heartbeat when the stream has been silent for the period at
+     * {@code now} ({@link System#nanoTime()}): called every so often for every stream, by one timer
+     * for them all, rather than a timer each.
+     */
+    void heartbeatIfDue(long now) {
         boolean wake = false;
         lock.lock();
         try {
-            if (finished || cancelled != null) {
-                return;
-            }
-            long next = lastWrite + heartbeatNanos - System.nanoTime();
-            if (next <= 0) {
+            if (heartbeatNanos != 0 && !finished && cancelled == null && now - lastWrite >= heartbeatNanos) {
                 wake = wakeWriter(); // when busy, the write under way resets the count
-                next = heartbeatNanos;
             }
-            heartbeatTimer = timers.schedule(() -> heartbeatDue(timers), next, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) { // the server is stopping
-            heartbeatTimer = null;
         } finally {
             lock.unlock();
         }
@@ -656,10 +645,6 @@ final class SseStream implements EventEmitter {
             try {
                 finished = true;
                 broken = cancelled != null;
-                if (heartbeatTimer != null) {
-                    heartbeatTimer.cancel(false);
-                    heartbeatTimer = null;
-                }
             } finally {
                 lock.unlock();
             }

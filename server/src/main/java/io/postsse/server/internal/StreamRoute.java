@@ -106,6 +106,28 @@ public final class StreamRoute<T> {
     }
 
     /**
+     * Sends the heartbeats of the install's plain streams: one timer looks at them all, every
+     * quarter of the period (a second at most), and wakes the writers of those silent for it.
+     */
+    public static void startHeartbeats(Settings settings) {
+        long period = SseStream.heartbeatNanos(settings.heartbeat());
+        if (period == 0) {
+            return;
+        }
+        long every = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period / 4, TimeUnit.SECONDS.toNanos(1)));
+        settings.timers().scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            for (SseStream stream : settings.activeStreams()) {
+                try {
+                    stream.heartbeatIfDue(now);
+                } catch (RuntimeException e) {
+                    LOG.warn("Stream {}: the heartbeat failed", stream.streamId(), e);
+                }
+            }
+        }, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    /**
      * Cancels every open stream: the server is stopping. Waits, a second at most, for their
      * writers to break them, so that each stream is broken, and its request ended, before the
      * server closes the connections under them.
@@ -407,7 +429,7 @@ public final class StreamRoute<T> {
         DisconnectWatcher.watch(ctx.req(), stream::isStreaming, stream::clientGone);
         runProducer(() -> stream.runProducer(definition.producer(), request), () -> stream.cancel(SseStream.Outcome.FAILED));
         ScheduledFuture<?> timeLimit = limitTime(stream::stopAtTimeLimit);
-        return stream.startWriter(frameSink(ctx.req(), out, settings.writers()), settings.writers(), settings.timers())
+        return stream.startWriter(frameSink(ctx.req(), out, settings.writers()), settings.writers())
                 .thenAccept(outcome -> end(stream, outcome, started, timeLimit));
     }
 
