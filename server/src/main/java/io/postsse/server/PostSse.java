@@ -71,6 +71,14 @@ public final class PostSse {
      */
     public int maxBufferedBytes = 256 * 1024;
     /**
+     * The kernel's send buffer of a stream's connection ({@code SO_SNDBUF}), in bytes: what the
+     * operating system may hold of a stream's bytes that its client has not taken yet, beside
+     * {@link #maxBufferedBytes}. Linux doubles it for its own bookkeeping, and caps it at
+     * {@code net.core.wmem_max}; unset, it grows it to megabytes for a client that reads slowly.
+     * Zero: the kernel's own sizing. Over HTTP/2, the connection's, which its streams share.
+     */
+    public int socketSendBufferBytes = 128 * 1024;
+    /**
      * How long a send may wait for room in that buffer before the stream is closed as too slow. On
      * resumable routes: how long a write to an attached client may go untaken before that connection
      * alone is cut off (the producer runs on; the client may attach again).
@@ -293,11 +301,12 @@ public final class PostSse {
         ExecutorService writers = virtual ? producers : ProducerExecutors.platformWriters();
         ScheduledExecutorService timers = ProducerExecutors.timers();
         StreamRoute.Settings settings = StreamRoute.Settings.of(heartbeat, maxBodyBytes, maxBufferedBytes,
-                sendTimeout, origins(allowedOrigins), allowCredentials, producers,
+                socketSendBufferBytes, sendTimeout, origins(allowedOrigins), allowCredentials, producers,
                 virtual ? null : new Semaphore(producerThreads), writers,
                 Objects.requireNonNull(accessCheck, "accessCheck"), maxStreams, maxStreamsPerClient,
                 Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers,
                 maxStreamDuration);
+        StreamRoute.startHeartbeats(settings);
         ResumableStreams resumable = null;
         RedisEventLog ownLog = null;
         for (int i = 0; i < routes.size(); i++) {

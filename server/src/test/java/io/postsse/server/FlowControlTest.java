@@ -65,4 +65,42 @@ class FlowControlTest {
             assertTrue(sentBytes.get() < 32L * 1024 * 1024, "sent " + sentBytes.get() + " bytes");
         }
     }
+
+    @Test
+    void aSlowReaderHoldsNoMoreThanTheStreamsBufferAndTheKernelsSendBuffer() throws Exception {
+        int eventBytes = 1024;
+        int streamBuffer = 32 * 1024;
+        int socketSendBuffer = 32 * 1024;
+        int clientReceiveBuffer = 4096;
+        String payload = "x".repeat(eventBytes);
+        AtomicLong sentBytes = new AtomicLong();
+        CountDownLatch producerStopped = new CountDownLatch(1);
+        try (TestServer server = TestServer.start(sse -> {
+            sse.maxBufferedBytes = streamBuffer;
+            sse.socketSendBufferBytes = socketSendBuffer;
+            sse.sendTimeout = Duration.ofMillis(500);
+            sse.post("/firehose", Object.class, (request, events) -> {
+                try {
+                    while (true) {
+                        events.send(payload);
+                        sentBytes.addAndGet(eventBytes);
+                    }
+                } catch (StreamClosedException e) {
+                    // cut off: the client took nothing for the send timeout
+                } finally {
+                    producerStopped.countDown();
+                }
+            });
+        }); Socket socket = server.openRawPost("/firehose", "{}", clientReceiveBuffer)) {
+            TestServer.readUntil(socket, "\r\n\r\n");
+            // ... and read no more.
+            assertTrue(producerStopped.await(20, TimeUnit.SECONDS), "the producer should be stopped");
+            // Taken from the producer, at most: the stream's buffer, a batch of it handed to the
+            // connection, the kernel's send buffer (Linux doubles what it is set to), and the
+            // client's receive buffer (doubled too). Left to itself, Linux grows the send buffer of
+            // a slow reader to megabytes.
+            long bound = 2L * streamBuffer + 2L * socketSendBuffer + 2L * clientReceiveBuffer + eventBytes;
+            assertTrue(sentBytes.get() <= bound, "sent " + sentBytes.get() + " bytes, more than " + bound);
+        }
+    }
 }

@@ -33,6 +33,11 @@ final class TestServer implements AutoCloseable {
         return new TestServer(app);
     }
 
+    /** Calls on an app started elsewhere; closing stops it. */
+    static TestServer of(Javalin app) {
+        return new TestServer(app);
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + app.port() + path);
     }

@@ -32,7 +32,9 @@ import org.eclipse.jetty.util.Promise;
  * JSON, in the same fields as {@link LoadClient}.
  *
  * <p>Arguments: host port connections streams eventsPerStream intervalMs eventBytes
- * deadlineSeconds. Streams are spread evenly over the connections; at most 1,000 wait for their
+ * deadlineSeconds. The path is {@code /stream}, or the system property {@code path}; with the
+ * system property {@code breakdown}, as {@link LoadClient}. Streams are spread evenly over the
+ * connections; at most 1,000 wait for their
  * response headers at a time. Loopback only.
  */
 public final class H2LoadClient {
@@ -133,8 +135,8 @@ public final class H2LoadClient {
         }
 
         void onLine() {
-            if (lineLength < 7 || line[0] != 'd' || line[4] != ':' || line[5] != ' ') {
-                return;
+            if (lineLength < 7 || line[0] != 'd' || line[4] != ':' || line[5] != ' ' || line[6] < '0' || line[6] > '9') {
+                return; // not an event of the benchmark's (a resumable stream's end marker)
             }
             long sentMicros = 0;
             for (int i = 6; i < lineLength && line[i] >= '0' && line[i] <= '9'; i++) {
@@ -159,7 +161,7 @@ public final class H2LoadClient {
         long deadline = System.nanoTime() + Long.parseLong(args[7]) * 1_000_000_000L;
         byte[] body = ("{\"count\":" + eventsPerStream + ",\"intervalMs\":" + intervalMs + ",\"size\":" + eventBytes + "}")
                 .getBytes(StandardCharsets.US_ASCII);
-        HttpURI uri = HttpURI.from("http://" + host + ":" + port + "/stream");
+        HttpURI uri = HttpURI.from("http://" + host + ":" + port + System.getProperty("path", "/stream"));
 
         HTTP2Client client = new HTTP2Client();
         client.start();
@@ -197,14 +199,20 @@ public final class H2LoadClient {
                 allConnectedAt = System.nanoTime();
             }
             if (heapAtPlateau == null && allConnectedAt != 0 && System.nanoTime() - allConnectedAt > 5_000_000_000L) {
-                heapAtPlateau = serverHeap(sessions.get(0), host, port);
+                heapAtPlateau = serverHeap(sessions.get(0), host, port, System.getProperty("breakdown") == null ? "" : "?breakdown=" + System.getProperty("breakdown"));
             }
             Thread.sleep(opened < streams ? 1 : 50);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         long serverHeap = -1;
         try {
-            serverHeap = (heapAtPlateau != null ? heapAtPlateau : serverHeap(sessions.get(0), host, port)).get(60, TimeUnit.SECONDS);
+            serverHeap = (heapAtPlateau != null ? heapAtPlateau : serverHeap(sessions.get(0), host, port, "")).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // reported as -1
+        }
+        long serverHeapAfter = -1; // once every stream has ended: what the server still holds of them
+        try {
+            serverHeapAfter = serverHeap(sessions.get(0), host, port, "?full=true").get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             // reported as -1
         }
@@ -214,18 +222,19 @@ public final class H2LoadClient {
         }
         System.out.printf("{\"streams\":%d,\"connections\":%d,\"connected\":%d,\"completed\":%d,\"failed\":%d,\"events\":%d,"
                         + "\"seconds\":%.1f,\"eventsPerSecond\":%.0f,\"megabytesPerSecond\":%.1f,"
-                        + "\"delayP50Ms\":%.1f,\"delayP99Ms\":%.1f,\"delayMaxMs\":%.1f,\"serverHeapBytes\":%d}%n",
+                        + "\"delayP50Ms\":%.1f,\"delayP99Ms\":%.1f,\"delayMaxMs\":%.1f,\"serverHeapBytes\":%d,"
+                        + "\"serverHeapAfterBytes\":%d}%n",
                 streams, connections, connected.get(), completed.get(), streams - completed.get(), events.sum(), seconds,
                 events.sum() / seconds, bytes.sum() / seconds / 1e6, LoadClient.percentile(delays, 50),
-                LoadClient.percentile(delays, 99), LoadClient.percentile(delays, 100), serverHeap);
+                LoadClient.percentile(delays, 99), LoadClient.percentile(delays, 100), serverHeap, serverHeapAfter);
         client.stop();
     }
 
-    /** GET /stats on an open connection: the server's heap after a full collection. */
-    private static CompletableFuture<Long> serverHeap(Session session, String host, int port) {
+    /** GET /stats with the query, on an open connection: the server's heap after a collection (see {@link LoadServer}). */
+    private static CompletableFuture<Long> serverHeap(Session session, String host, int port, String query) {
         CompletableFuture<Long> heap = new CompletableFuture<>();
         StringBuilder text = new StringBuilder();
-        MetaData.Request request = new MetaData.Request("GET", HttpURI.from("http://" + host + ":" + port + "/stats"),
+        MetaData.Request request = new MetaData.Request("GET", HttpURI.from("http://" + host + ":" + port + "/stats" + query),
                 HttpVersion.HTTP_2, HttpFields.EMPTY);
         session.newStream(new HeadersFrame(request, null, true), new Promise<>() {
             @Override

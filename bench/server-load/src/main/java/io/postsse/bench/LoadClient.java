@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * HTTP/1.1 POST whose events carry their send time. Prints one line of results as JSON.
  *
  * <p>Arguments: host port streams eventsPerStream intervalMs eventBytes deadlineSeconds
- * [histogramFile]. Source addresses rotate over 127.0.0.1–127.0.0.8 so that ephemeral ports do not
+ * [histogramFile]. The path is {@code /stream}, or the system property {@code path}. With the
+ * system property {@code breakdown}, the call of {@code /stats} once all streams are open asks the
+ * server to write its class histogram and native memory summary there. Source addresses rotate over 127.0.0.1–127.0.0.8 so that ephemeral ports do not
  * run short. Loopback only. With a histogram file, the delays are also written there, one
  * {@code bucket count} pair a line, for {@link LoadReport} to merge the runs of several processes
  * (a process may hold only so many sockets).
@@ -65,7 +67,7 @@ public final class LoadClient {
 
         byte[] body = ("{\"count\":" + eventsPerStream + ",\"intervalMs\":" + intervalMs + ",\"size\":" + eventBytes + "}")
                 .getBytes(StandardCharsets.US_ASCII);
-        byte[] request = ("POST /stream HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nContent-Type: application/json\r\n"
+        byte[] request = ("POST " + System.getProperty("path", "/stream") + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nContent-Type: application/json\r\n"
                 + "Accept: text/event-stream\r\nContent-Length: " + body.length + "\r\n\r\n" + new String(body, StandardCharsets.US_ASCII))
                 .getBytes(StandardCharsets.US_ASCII);
 
@@ -91,7 +93,7 @@ public final class LoadClient {
                 allConnectedAt = System.nanoTime();
             }
             if (heapAtPlateau == null && !Boolean.getBoolean("noStats") && allConnectedAt != 0 && System.nanoTime() - allConnectedAt > 5_000_000_000L) {
-                heapAtPlateau = CompletableFuture.supplyAsync(() -> serverHeap(host, port));
+                heapAtPlateau = CompletableFuture.supplyAsync(() -> serverHeap(host, port, System.getProperty("breakdown") == null ? "" : "?breakdown=" + System.getProperty("breakdown")));
             }
             selector.select(100);
             Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
@@ -134,12 +136,16 @@ public final class LoadClient {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        long serverHeap = heapAtPlateau != null ? heapAtPlateau.join() : Boolean.getBoolean("noStats") ? -1 : serverHeap(host, port);
+        long serverHeap = heapAtPlateau != null ? heapAtPlateau.join() : Boolean.getBoolean("noStats") ? -1 : serverHeap(host, port, "");
+        // Once every stream has ended: what the server still holds of them (a resumable route's logs).
+        long serverHeapAfter = Boolean.getBoolean("noStats") ? -1 : serverHeap(host, port, "?full=true");
         System.out.printf("{\"streams\":%d,\"connected\":%d,\"completed\":%d,\"failed\":%d,\"events\":%d,"
                         + "\"seconds\":%.1f,\"eventsPerSecond\":%.0f,\"megabytesPerSecond\":%.1f,"
-                        + "\"delayP50Ms\":%.1f,\"delayP99Ms\":%.1f,\"delayMaxMs\":%.1f,\"serverHeapBytes\":%d}%n",
+                        + "\"delayP50Ms\":%.1f,\"delayP99Ms\":%.1f,\"delayMaxMs\":%.1f,\"serverHeapBytes\":%d,"
+                        + "\"serverHeapAfterBytes\":%d}%n",
                 streams, connected, completed, failed, events, seconds, events / seconds, bytes / seconds / 1e6,
-                percentile(histogram, 50), percentile(histogram, 99), percentile(histogram, 100), serverHeap);
+                percentile(histogram, 50), percentile(histogram, 99), percentile(histogram, 100), serverHeap,
+                serverHeapAfter);
         selector.close();
         if (args.length > 7) {
             StringBuilder out = new StringBuilder();
@@ -192,8 +198,8 @@ public final class LoadClient {
             }
             return;
         }
-        if (length < 7 || line[0] != 'd' || line[4] != ':' || line[5] != ' ') {
-            return;
+        if (length < 7 || line[0] != 'd' || line[4] != ':' || line[5] != ' ' || line[6] < '0' || line[6] > '9') {
+            return; // not an event of the benchmark's (a resumable stream's end marker)
         }
         long sentMicros = 0;
         for (int i = 6; i < length && line[i] >= '0' && line[i] <= '9'; i++) {
@@ -225,9 +231,10 @@ public final class LoadClient {
         return Double.NaN;
     }
 
-    private static long serverHeap(String host, int port) {
+    /** GET /stats with the query: the server's heap after a collection (see {@link LoadServer}). */
+    private static long serverHeap(String host, int port, String query) {
         try {
-            String stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/stats"))
+            String stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/stats" + query))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
             int start = stats.indexOf("\"heapBytes\":") + 12;
             int end = start;

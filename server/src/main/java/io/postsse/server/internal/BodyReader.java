@@ -58,9 +58,11 @@ final class BodyReader implements ReadListener {
     private final ServletInputStream in;
     private final long limit;
     private final Budget budget;
-    private final ByteArrayOutputStream body;
-    private final byte[] buffer = new byte[8192];
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    /** The body so far and the buffer it is read through; both let go once the body is read, as the request lasts as long as its stream. */
+    private ByteArrayOutputStream body;
+    private byte[] buffer;
+    /** Null once completed: only the caller keeps it then. */
+    private CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final AtomicBoolean done = new AtomicBoolean();
     private long taken;
     private ScheduledFuture<?> deadline;
@@ -71,6 +73,8 @@ final class BodyReader implements ReadListener {
         this.limit = limit;
         this.budget = budget;
         this.body = new ByteArrayOutputStream(Math.max(64, expected));
+        // A declared length sizes the buffer to the body (and one more byte, to read the end at once).
+        this.buffer = new byte[expected > 0 ? Math.min(8192, expected + 1) : 8192];
     }
 
     /**
@@ -88,8 +92,9 @@ final class BodyReader implements ReadListener {
                 (int) Math.min(declared, 64 * 1024));
         reader.deadline = timers.schedule(() -> reader.fail(new Refusal(408, "The request body did not arrive within "
                 + timeout.toMillis() + " ms.", 0, true)), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture<byte[]> result = reader.result;
         reader.in.setReadListener(reader); // calls onDataAvailable at once when bytes are there
-        return reader.result;
+        return result;
     }
 
     private static Refusal tooLarge(long limit) {
@@ -119,8 +124,8 @@ final class BodyReader implements ReadListener {
     @Override
     public synchronized void onAllDataRead() {
         if (done.compareAndSet(false, true)) {
-            finish();
-            result.complete(body.toByteArray());
+            byte[] bytes = body.toByteArray();
+            finish().complete(bytes);
         }
     }
 
@@ -134,15 +139,24 @@ final class BodyReader implements ReadListener {
 
     private synchronized void fail(Refusal refusal) {
         if (done.compareAndSet(false, true)) {
-            finish();
-            result.completeExceptionally(refusal);
+            finish().completeExceptionally(refusal);
         }
     }
 
-    private void finish() {
+    /**
+     * Holding this reader's lock; returns the result to complete. The servlet request keeps this
+     * listener until it ends, after the stream: what the reader held goes now.
+     */
+    private CompletableFuture<byte[]> finish() {
         if (deadline != null) {
             deadline.cancel(false);
+            deadline = null;
         }
         budget.give(taken);
+        body = null;
+        buffer = null;
+        CompletableFuture<byte[]> completing = result;
+        result = null;
+        return completing;
     }
 }

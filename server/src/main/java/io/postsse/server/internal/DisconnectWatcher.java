@@ -171,7 +171,7 @@ final class DisconnectWatcher {
     }
 
     /** The Jetty request under the servlet request, or null where there is none to reach. */
-    private static ServletContextRequest jettyRequest(HttpServletRequest request) {
+    static ServletContextRequest jettyRequest(HttpServletRequest request) {
         try {
             return ServletContextRequest.getServletContextRequest(request);
         } catch (RuntimeException e) {

@@ -10,17 +10,25 @@ import io.postsse.server.StreamClosedException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One stream: the emitter that producers send through, a bounded buffer of encoded frames, and
- * the writer loop that drains it to the response.
+ * the writer that drains it to the response.
+ *
+ * <p>The writer holds no thread: it writes without blocking, each batch as the one before it is
+ * done, started by the thread that gave it work (a send, a heartbeat's timer, a cancellation) or
+ * by the completion of its last write. An idle stream is then its objects alone, with no stack.
  *
  * <p>A {@link ReentrantLock} guards the buffer, never held during network I/O, so a virtual
  * thread waiting on it does not pin its carrier. Frames are encoded whole before they are queued,
@@ -41,13 +49,11 @@ final class SseStream implements EventEmitter {
     private final StreamRecord record;
 
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when there is something for the writer: a frame, an end, a cancellation. */
-    private final Condition writerWork = lock.newCondition();
     /** Signalled when the writer took frames out of the buffer. */
     private final Condition bufferRoom = lock.newCondition();
     /** Signalled when the writer is done, and has broken the stream if it was cancelled. */
     private final Condition writerDone = lock.newCondition();
-    private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
+    private final ArrayList<byte[]> buffer = new ArrayList<>();
     private final CancelCallbacks cancelCallbacks = new CancelCallbacks();
     private int bufferedBytes;
     private int eventCount;
@@ -65,6 +71,23 @@ final class SseStream implements EventEmitter {
     private boolean finished;
     /** Set when the writer has returned, after breaking a cancelled stream. */
     private boolean writerReturned;
+
+    /** The writer, once started; null before. */
+    private Writer writer;
+    /**
+     * Set while the writer has work under way — a write not yet done, or a call to it about to
+     * be made — so that only whoever sets it calls the writer, and the writer unsets it when idle.
+     */
+    private boolean writerBusy;
+    /** When the last write started ({@link System#nanoTime()}): the heartbeat counts from it. */
+    private long lastWrite;
+    /**
+     * Set while the producer's thread runs the writer: a cancellation then interrupts it after, not
+     * during, for an interrupt in the middle of a channel's I/O closes the channel, which over
+     * HTTP/2 carries other streams too.
+     */
+    private boolean producerWriting;
+    private boolean interruptDeferred;
 
     SseStream(String streamId, String lastEventId, RequestHead request, JsonMapper jsonMapper, int maxBufferedBytes,
             Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd, StreamRecord record) {
@@ -117,13 +140,17 @@ final class SseStream implements EventEmitter {
 
     @Override
     public void close() {
+        boolean wake;
         lock.lock();
         try {
             closing = true;
-            writerWork.signalAll();
             bufferRoom.signalAll();
+            wake = wakeWriter();
         } finally {
             lock.unlock();
+        }
+        if (wake) {
+            runWriter();
         }
     }
 
@@ -174,6 +201,7 @@ final class SseStream implements EventEmitter {
     private void enqueue(String frame, boolean isEvent) {
         byte[] bytes = frame.getBytes(StandardCharsets.UTF_8);
         boolean timedOut = false;
+        boolean wake = false;
         lock.lock();
         try {
             requireOpen();
@@ -200,10 +228,13 @@ final class SseStream implements EventEmitter {
                     eventCount++;
                     record.eventSent(eventCount);
                 }
-                writerWork.signal();
+                wake = wakeWriter();
             }
         } finally {
             lock.unlock();
+        }
+        if (wake) {
+            runWriter();
         }
         if (timedOut) {
             String sendTimeout = StreamEnd.text(Duration.ofNanos(sendTimeoutNanos));
@@ -263,6 +294,7 @@ final class SseStream implements EventEmitter {
     }
 
     private void fail(Throwable failure) {
+        boolean wake;
         lock.lock();
         try {
             if (cancelled != null || timeLimitReached) {
@@ -276,14 +308,18 @@ final class SseStream implements EventEmitter {
             buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
             ending = StreamEnd.producerThrew(failure); // its stack trace goes with the end line
             closing = true;
-            writerWork.signalAll();
+            wake = wakeWriter();
         } finally {
             lock.unlock();
+        }
+        if (wake) {
+            runWriter();
         }
     }
 
     @Override
     public void fail(int status, String detail) {
+        boolean wake;
         lock.lock();
         try {
             requireOpen();
@@ -291,9 +327,12 @@ final class SseStream implements EventEmitter {
             buffer.add(EventEncoder.event("error", null, problem).getBytes(StandardCharsets.UTF_8));
             ending = StreamEnd.producerFailed(status, detail);
             closing = true;
-            writerWork.signalAll();
+            wake = wakeWriter();
         } finally {
             lock.unlock();
+        }
+        if (wake) {
+            runWriter();
         }
     }
 
@@ -306,6 +345,7 @@ final class SseStream implements EventEmitter {
      */
     void stopAtTimeLimit(String detail, StreamEnd end) {
         List<Runnable> callbacks;
+        boolean wake;
         lock.lock();
         try {
             if (cancelled != null || closing || finished) {
@@ -317,21 +357,29 @@ final class SseStream implements EventEmitter {
             ending = end;
             closing = true;
             callbacks = stopProducer();
+            wake = wakeWriter();
         } finally {
             lock.unlock();
+        }
+        if (wake) {
+            runWriter();
         }
         CancelCallbacks.run(callbacks, streamId);
     }
 
     /**
-     * Holding the lock: interrupts the producer (unless it is the caller), wakes the writer and a
-     * blocked send, and takes the cancel callbacks, for the caller to run once the lock is let go.
+     * Holding the lock: interrupts the producer (unless it is the caller; once out of the writer,
+     * if it is running it), wakes a blocked send, and takes the cancel callbacks, for the caller to
+     * run once the lock is let go. The caller wakes the writer.
      */
     private List<Runnable> stopProducer() {
         if (producerThread != null && producerThread != Thread.currentThread()) {
-            producerThread.interrupt();
+            if (producerWriting) {
+                interruptDeferred = true;
+            } else {
+                producerThread.interrupt();
+            }
         }
-        writerWork.signalAll();
         bufferRoom.signalAll();
         return cancelCallbacks.take();
     }
@@ -347,6 +395,7 @@ final class SseStream implements EventEmitter {
      */
     void cancel(StreamEnd end) {
         List<Runnable> callbacks;
+        boolean wake;
         lock.lock();
         try {
             if (cancelled != null || finished) {
@@ -356,14 +405,29 @@ final class SseStream implements EventEmitter {
             buffer.clear();
             bufferedBytes = 0;
             callbacks = stopProducer();
+            wake = wakeWriter();
         } finally {
             lock.unlock();
+        }
+        if (wake) {
+            runWriter();
         }
         if (end.outcome() == StreamEnd.Outcome.TIMED_OUT) {
             // The writer may be blocked in a write the client will never read: break the connection.
             abortConnection.run();
         }
         CancelCallbacks.run(callbacks, streamId);
+    }
+
+    /** Cancels the stream, unless it was already; returns how it ended, the first cancellation's way. */
+    StreamEnd cancelledBy(StreamEnd end) {
+        cancel(end);
+        lock.lock();
+        try {
+            return cancelled != null ? cancelled : end;
+        } finally {
+            lock.unlock();
+        }
     }
 
     boolean isStreaming() {
@@ -386,40 +450,228 @@ final class SseStream implements EventEmitter {
 
     // ---- the writer ----
 
-    /** Where the writer sends frames: each call writes the bytes and flushes them to the client. */
+    /** Where the writer of a resumable stream's attachment sends frames: each call writes the bytes and flushes them. */
     @FunctionalInterface
     interface FrameWriter {
         void write(byte[] frames) throws IOException;
     }
 
     /**
-     * Writes frames, and heartbeats while none come, until the stream ends; returns how it ended.
+     * Where this writer sends frames, without blocking: each call writes the bytes and flushes
+     * them, then calls {@code done} once, maybe before it returns.
+     */
+    @FunctionalInterface
+    interface FrameSink {
+        void write(byte[] frames, Callback done);
+    }
+
+    /**
+     * Starts the writer: it writes frames as they come, and heartbeats while none do, until the
+     * stream ends; the future completes with how it ended. The writer's own failures and endings
+     * are handled on {@code executor}, which may block. Heartbeats are the caller's to ask for,
+     * with {@link #heartbeatIfDue}.
      *
      * <p>A stream that was cancelled, by its client, the server or its send timeout, is broken
-     * before this returns, so that the response never ends normally after it: no last chunk over
-     * HTTP/1.1, a reset over HTTP/2. The client then sees a failure, never a complete stream.
+     * before the future completes, so that the response never ends normally after it: no last
+     * chunk over HTTP/1.1, a reset over HTTP/2. The client then sees a failure, never a complete
+     * stream.
      */
-    StreamEnd writeUntilEnd(FrameWriter out) {
-        StreamEnd end = writeLoop(out);
-        boolean broken;
+    CompletableFuture<StreamEnd> startWriter(FrameSink sink, Executor executor) {
+        Writer started = new Writer(sink, executor);
         lock.lock();
         try {
-            finished = true;
-            broken = cancelled != null;
+            writer = started;
+            writerBusy = true; // anything queued already is written now
+            lastWrite = System.nanoTime();
         } finally {
             lock.unlock();
         }
-        if (broken) {
-            preventEnd.run();
+        runWriter();
+        return started.done;
+    }
+
+    /**
+     * Holding the lock: whether the caller is to run the writer once it lets the lock go, as it
+     * has something to do and nothing else will run it.
+     */
+    private boolean wakeWriter() {
+        if (writer == null || writerBusy) {
+            return false;
         }
+        writerBusy = true;
+        return true;
+    }
+
+    /**
+     * Runs the writer, after {@link #wakeWriter} said so, on this thread: the bytes go out at once
+     * when the connection takes them. A thread interrupted already would close the connection at
+     * its first I/O; the writer then runs on the executor.
+     */
+    private void runWriter() {
+        Writer current = writer;
+        Thread self = Thread.currentThread();
+        if (self.isInterrupted()) {
+            current.dispatch(current::iterate);
+            return;
+        }
+        boolean producer;
         lock.lock();
         try {
-            writerReturned = true;
-            writerDone.signalAll();
+            producer = self == producerThread;
+            if (producer) {
+                producerWriting = true;
+            }
         } finally {
             lock.unlock();
         }
-        return end;
+        try {
+            current.iterate();
+        } finally {
+            if (producer) {
+                boolean interrupt;
+                lock.lock();
+                try {
+                    producerWriting = false;
+                    interrupt = interruptDeferred;
+                    interruptDeferred = false;
+                } finally {
+                    lock.unlock();
+                }
+                if (interrupt) {
+                    self.interrupt();
+                }
+            }
+        }
+    }
+
+    /**
+     * Wakes the writer for a heartbeat when the stream has been silent for the period at
+     * {@code now} ({@link System#nanoTime()}): called every so often for every stream, by one timer
+     * for them all, rather than a timer each.
+     */
+    void heartbeatIfDue(long now) {
+        boolean wake = false;
+        lock.lock();
+        try {
+            if (heartbeatNanos != 0 && !finished && cancelled == null && now - lastWrite >= heartbeatNanos) {
+                wake = wakeWriter(); // when busy, the write under way resets the count
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (wake) {
+            runWriter();
+        }
+    }
+
+    /**
+     * The writer: one write at a time, of everything buffered since the last one; a heartbeat when
+     * the stream has been silent for the period; done at the end or at a cancellation.
+     */
+    private final class Writer extends IteratingCallback {
+        private final FrameSink sink;
+        private final Executor executor;
+        private final CompletableFuture<StreamEnd> done = new CompletableFuture<>();
+        private StreamEnd end;
+        /** The size of the write under way, counted once it is done; only {@link #process} touches it. */
+        private int writing;
+
+        Writer(FrameSink sink, Executor executor) {
+            this.sink = sink;
+            this.executor = executor;
+        }
+
+        @Override
+        protected Action process() {
+            if (writing != 0) { // the last write is done
+                record.bytesWritten(writing);
+                writing = 0;
+            }
+            byte[] bytes;
+            lock.lock();
+            try {
+                if (cancelled != null) {
+                    end = cancelled;
+                    return Action.SUCCEEDED;
+                }
+                if (!buffer.isEmpty()) {
+                    bytes = join(buffer, null);
+                    buffer.clear();
+                    bufferedBytes = 0;
+                    bufferRoom.signalAll();
+                } else if (closing) {
+                    finished = true; // a cancellation from now on is too late to break the end
+                    end = ending;
+                    return Action.SUCCEEDED;
+                } else if (heartbeatNanos != 0 && System.nanoTime() - lastWrite >= heartbeatNanos) {
+                    bytes = HEARTBEAT;
+                } else {
+                    writerBusy = false;
+                    return Action.IDLE;
+                }
+                lastWrite = System.nanoTime();
+            } finally {
+                lock.unlock();
+            }
+            writing = bytes.length;
+            try {
+                sink.write(bytes, this);
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+            return Action.SCHEDULED;
+        }
+
+        @Override
+        protected void onCompleteSuccess() {
+            StreamEnd how = end;
+            dispatch(() -> finish(how));
+        }
+
+        @Override
+        protected void onCompleteFailure(Throwable cause) {
+            // The write failed: the client left, or the stream was broken on purpose.
+            StreamEnd failure = cause instanceof IOException ? StreamEnd.cancelled(StreamEnd.CLIENT_GONE)
+                    : new StreamEnd(StreamEnd.Outcome.FAILED, "writing to the client failed: " + cause, cause);
+            dispatch(() -> finish(cancelledBy(failure)));
+        }
+
+        /** Breaks a cancelled stream, then lets waiters and the future know the writer is done. */
+        private void finish(StreamEnd how) {
+            boolean broken;
+            lock.lock();
+            try {
+                finished = true;
+                broken = cancelled != null;
+            } finally {
+                lock.unlock();
+            }
+            if (broken) {
+                preventEnd.run();
+            }
+            lock.lock();
+            try {
+                writerReturned = true;
+                writerDone.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            done.complete(how);
+        }
+
+        /** Runs on the executor what may block (the cancel callbacks, the request's end); here if it refuses. */
+        void dispatch(Runnable task) {
+            try {
+                executor.execute(task);
+            } catch (RejectedExecutionException e) { // the server is stopping
+                task.run();
+            }
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING; // it never blocks: what may, it dispatches
+        }
     }
 
     /** Waits, at most until the deadline ({@link System#nanoTime()}), for the writer to be done. */
@@ -434,69 +686,6 @@ final class SseStream implements EventEmitter {
                 writerDone.awaitNanos(left);
             }
             return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private StreamEnd writeLoop(FrameWriter out) {
-        List<byte[]> batch = new ArrayList<>();
-        long lastWrite = System.nanoTime();
-        while (true) {
-            lock.lock();
-            try {
-                while (buffer.isEmpty() && cancelled == null && !closing) {
-                    if (heartbeatNanos == 0) {
-                        writerWork.await();
-                    } else {
-                        long wait = lastWrite + heartbeatNanos - System.nanoTime();
-                        if (wait <= 0) {
-                            break;
-                        }
-                        writerWork.awaitNanos(wait);
-                    }
-                }
-                if (cancelled != null) {
-                    return cancelled;
-                }
-                if (buffer.isEmpty()) {
-                    if (closing) {
-                        finished = true; // a cancellation from now on is too late to break the end
-                        return ending;
-                    }
-                    batch.add(HEARTBEAT);
-                } else {
-                    batch.addAll(buffer);
-                    buffer.clear();
-                    bufferedBytes = 0;
-                    bufferRoom.signalAll();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return cancelledBy(StreamEnd.cancelled("its writer was interrupted"));
-            } finally {
-                lock.unlock();
-            }
-            byte[] bytes = join(batch, null);
-            try {
-                out.write(bytes);
-            } catch (IOException e) {
-                return cancelledBy(StreamEnd.cancelled(StreamEnd.CLIENT_GONE));
-            } catch (RuntimeException e) {
-                return cancelledBy(new StreamEnd(StreamEnd.Outcome.FAILED, "writing to the client failed: " + e, e));
-            }
-            record.bytesWritten(bytes.length);
-            batch.clear();
-            lastWrite = System.nanoTime();
-        }
-    }
-
-    /** Cancels the stream, unless it was already; returns how it ended, the first cancellation's way. */
-    StreamEnd cancelledBy(StreamEnd end) {
-        cancel(end);
-        lock.lock();
-        try {
-            return cancelled != null ? cancelled : end;
         } finally {
             lock.unlock();
         }

@@ -7,6 +7,9 @@ import io.postsse.server.AccessCheck;
 import io.postsse.server.AccessDenied;
 import io.postsse.server.RequestCheck;
 import io.postsse.server.RequestHead;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -28,6 +31,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,6 +39,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.server.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,13 +61,15 @@ public final class StreamRoute<T> {
      * {@code producerSlots} bounds the producers that may run at once (null: no bound but the
      * admission's); {@code timers} runs the deadlines of request bodies.
      */
-    public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
+    public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, int socketSendBufferBytes,
+            Duration sendTimeout,
             Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
             ExecutorService writers, AccessCheck accessCheck, Admission admission, Function<Context, String> clientKey,
             BodyReader.Budget bodyBudget, Duration bodyTimeout, ScheduledExecutorService timers,
             Duration maxStreamDuration, Set<SseStream> activeStreams, AtomicBoolean stopping) {
         /** The settings, with the limits on requests under way and on the bodies being read. */
-        public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, Duration sendTimeout,
+        public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, int socketSendBufferBytes,
+                Duration sendTimeout,
                 Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
                 ExecutorService writers, AccessCheck accessCheck, int maxStreams, int maxStreamsPerClient,
                 Function<Context, String> clientKey,
@@ -73,7 +81,11 @@ public final class StreamRoute<T> {
             if (bodyTimeout == null || bodyTimeout.isNegative() || bodyTimeout.isZero()) {
                 throw new IllegalArgumentException("bodyTimeout must be positive, not " + bodyTimeout);
             }
-            return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, sendTimeout, allowedOrigins, allowCredentials,
+            if (socketSendBufferBytes < 0) {
+                throw new IllegalArgumentException("socketSendBufferBytes must be zero or positive, not " + socketSendBufferBytes);
+            }
+            return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, socketSendBufferBytes, sendTimeout,
+                    allowedOrigins, allowCredentials,
                     producers, producerSlots, writers, accessCheck, new Admission(maxStreams, maxStreamsPerClient),
                     clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers, maxStreamDuration,
                     ConcurrentHashMap.newKeySet(), new AtomicBoolean());
@@ -93,6 +105,28 @@ public final class StreamRoute<T> {
         this.settings = settings;
         this.resumable = definition.resumable() ? resumable : null;
         this.metrics = metrics;
+    }
+
+    /**
+     * Sends the heartbeats of the install's plain streams: one timer looks at them all, every
+     * quarter of the period (a second at most), and wakes the writers of those silent for it.
+     */
+    public static void startHeartbeats(Settings settings) {
+        long period = SseStream.heartbeatNanos(settings.heartbeat());
+        if (period == 0) {
+            return;
+        }
+        long every = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period / 4, TimeUnit.SECONDS.toNanos(1)));
+        settings.timers().scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            for (SseStream stream : settings.activeStreams()) {
+                try {
+                    stream.heartbeatIfDue(now);
+                } catch (RuntimeException e) {
+                    LOG.warn("Stream {}: the heartbeat failed", stream.streamId(), e);
+                }
+            }
+        }, every, every, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -236,27 +270,66 @@ public final class StreamRoute<T> {
             return;
         }
         ctx.future(() -> {
-            ctx.req().getAsyncContext().setTimeout(0); // a stream ends when it ends
+            AsyncContext async = ctx.req().getAsyncContext();
+            async.setTimeout(0); // a stream ends when it ends
+            // Javalin finishes the request when this completes, once: not after Jetty ended the
+            // request itself (a failure of the request, the server stopping), when it may be gone
+            // already and Javalin's finishing of it fails, again and again.
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            AtomicBoolean claimed = new AtomicBoolean();
+            async.addListener(new FinishOnFailure(finished, claimed));
             CompletableFuture<?> done;
             try {
                 done = handling.call();
             } catch (Throwable failure) {
                 done = CompletableFuture.failedFuture(failure);
             }
-            // Javalin finishes the request when this completes: not once the server is stopping,
-            // when the request may be gone already, and finishing it fails, again and again.
-            CompletableFuture<Void> finished = new CompletableFuture<>();
             done.whenComplete((ignored, failure) -> {
                 ticket.release();
-                if (failure != null) {
-                    answerFailure(ctx, failure);
-                }
-                if (!settings.stopping().get()) {
+                if (!settings.stopping().get() && claimed.compareAndSet(false, true)) {
+                    if (failure != null) {
+                        answerFailure(ctx, failure);
+                    }
                     finished.complete(null);
                 }
             });
             return finished;
         });
+    }
+
+    /**
+     * Lets Javalin finish a request that failed under its stream (an HTTP/2 reset, a lost
+     * connection) while Jetty waits for its listeners, before Jetty ends it; and keeps Javalin
+     * from finishing a request that Jetty ended.
+     */
+    private static final class FinishOnFailure implements AsyncListener {
+        private final CompletableFuture<Void> finished;
+        private final AtomicBoolean claimed;
+
+        FinishOnFailure(CompletableFuture<Void> finished, AtomicBoolean claimed) {
+            this.finished = finished;
+            this.claimed = claimed;
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            if (claimed.compareAndSet(false, true)) {
+                finished.complete(null);
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            claimed.set(true);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
     }
 
     private void answerFailure(Context ctx, Throwable failure) {
@@ -347,6 +420,7 @@ public final class StreamRoute<T> {
         String lastEventId = ctx.header("Last-Event-ID");
         HttpServletResponse response = ctx.res();
         String streamId = UUID.randomUUID().toString();
+        StreamConnection.releaseRequestBuffer(ctx.req());
         startStreamResponse(ctx);
         StreamRecord record = StreamRecord.start(streamId, "POST", ctx.path(), false, metrics);
         SseStream stream = new SseStream(streamId, lastEventId == null ? "" : lastEventId, head, ctx.jsonMapper(),
@@ -367,8 +441,8 @@ public final class StreamRoute<T> {
         runProducer(() -> stream.runProducer(definition.producer(), request),
                 () -> stream.cancel(StreamEnd.failed(StreamEnd.producerNotRun())));
         ScheduledFuture<?> timeLimit = limitTime(stream::stopAtTimeLimit);
-        return runWriter(ctx, () -> write(stream, record, out, timeLimit),
-                () -> end(stream, record, stream.cancelledBy(StreamEnd.cancelled(StreamEnd.SERVER_STOPPING)), timeLimit));
+        return stream.startWriter(frameSink(ctx.req(), out, settings.writers()), settings.writers())
+                .thenAccept(how -> end(stream, record, how, timeLimit));
     }
 
     /**
@@ -401,8 +475,9 @@ public final class StreamRoute<T> {
         }
     }
 
-    /** Sets the status and headers of a stream's response. */
-    private static void startStreamResponse(Context ctx) {
+    /** Sets the status and headers of a stream's response, and the kernel's send buffer of its connection. */
+    private void startStreamResponse(Context ctx) {
+        StreamConnection.limitSendBuffer(ctx.req(), settings.socketSendBufferBytes());
         HttpServletResponse response = ctx.res();
         response.setStatus(200);
         response.setContentType("text/event-stream; charset=utf-8");
@@ -433,16 +508,6 @@ public final class StreamRoute<T> {
         }
     }
 
-    /** Runs the stream's writer until the stream ends. */
-    private void write(SseStream stream, StreamRecord record, OutputStream out, ScheduledFuture<?> timeLimit) {
-        StreamEnd end = StreamEnd.failed("its writer failed"); // an Error, logged by the request's end
-        try {
-            end = stream.writeUntilEnd(frameWriter(out));
-        } finally {
-            end(stream, record, end, timeLimit);
-        }
-    }
-
     /** The stream ended: its end line, its meters. Once per stream. */
     private void end(SseStream stream, StreamRecord record, StreamEnd end, ScheduledFuture<?> timeLimit) {
         if (timeLimit != null) {
@@ -450,6 +515,31 @@ public final class StreamRoute<T> {
         }
         settings.activeStreams().remove(stream);
         record.ended(end, stream.eventCount());
+    }
+
+    /**
+     * Where a stream's writer sends its batches of frames, without blocking. On Jetty each batch
+     * goes to the response as one buffer, as a servlet stream would send it, but with a callback
+     * instead of a waiting thread, and never through the response's aggregation buffer (32 KiB by
+     * default), which a long stream would otherwise hold for its whole life although every batch is
+     * flushed at once. Elsewhere, each batch is written and flushed on a thread of {@code blocking}.
+     */
+    static SseStream.FrameSink frameSink(HttpServletRequest request, OutputStream out, Executor blocking) {
+        ServletContextRequest jetty = DisconnectWatcher.jettyRequest(request);
+        if (jetty != null && out instanceof HttpOutput) {
+            Response response = jetty.getServletChannel().getResponse();
+            return (frames, done) -> response.write(false, ByteBuffer.wrap(frames), done);
+        }
+        SseStream.FrameWriter writer = frameWriter(out);
+        return (frames, done) -> blocking.execute(() -> {
+            try {
+                writer.write(frames);
+            } catch (Throwable failure) {
+                done.failed(failure);
+                return;
+            }
+            done.succeeded();
+        });
     }
 
     /**
@@ -631,6 +721,9 @@ public final class StreamRoute<T> {
             LOG.debug("Stream {} attached: {} {} after {}", streamId, ctx.method(), ctx.path(), after);
         }
         startProducer(producer, request); // into the log: from now on it owes nothing to this connection
+        if (producer != null) {
+            StreamConnection.releaseRequestBuffer(ctx.req()); // its body is read
+        }
         boolean handedOver = false;
         try {
             HttpServletResponse response = ctx.res();
