@@ -1,5 +1,6 @@
 package io.postsse.server;
 
+import io.postsse.testing.CapturedLog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.Socket;
