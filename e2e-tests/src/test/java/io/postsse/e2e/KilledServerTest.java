@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KilledServerTest {
     private static final double TIMEOUT_MS = 20_000;
 
-    /** The demo app in a child JVM on a free loopback port, its output in a file. */
+    /** The demo app, its runnable jar, in a child JVM on a free loopback port, its output in a file. */
     private static final class DemoProcess implements AutoCloseable {
         final Process process;
         final int port;
@@ -38,9 +38,13 @@ class KilledServerTest {
                 port = probe.getLocalPort();
             }
             log = Files.createTempFile("postsse-demo", ".log");
+            // The jar the README runs, not the classes: what it packs is what a user gets.
+            Path jar = Path.of(System.getProperty("postsse.demo.jar", "../demo/target/postsse-demo.jar"));
+            if (!Files.isRegularFile(jar)) {
+                throw new AssertionError(jar.toAbsolutePath() + " is missing: package the demo first (mvn -B verify)");
+            }
             ProcessBuilder builder = new ProcessBuilder(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), "io.postsse.demo.DemoServer");
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString());
             builder.environment().put("PORT", String.valueOf(port));
             builder.environment().put("POSTSSE_TOKEN_DELAY_MS", "150"); // a reply that lasts seconds
             builder.environment().remove("POSTSSE_UPSTREAM_URL");
