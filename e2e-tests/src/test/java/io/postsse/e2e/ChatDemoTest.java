@@ -126,19 +126,7 @@ class ChatDemoTest {
     @InBothBrowsers
     void stopAbortsTheRequestAndTheServerCancelsItsProducer(TestBrowser browser) throws Exception {
         CountDownLatch producerInterrupted = new CountDownLatch(1);
-        Javalin server = start((conversation, sink) -> {
-            try {
-                for (int i = 0; i < 10_000; i++) {
-                    sink.token("tick " + i + " ");
-                    Thread.sleep(50);
-                }
-            } catch (InterruptedException | RuntimeException e) {
-                // Cancelled while sleeping (interrupted) or while sending (the send fails): stopped either way.
-                producerInterrupted.countDown();
-                throw e;
-            }
-            return new ChatBackend.Completion("stop", Map.of());
-        });
+        Javalin server = start(TickingBackend.untilStopped(producerInterrupted));
         try (Page page = browser.newPage()) {
             page.navigate(base(server) + "/");
             ask(page, "never-ending");

@@ -146,19 +146,7 @@ class ChatUxTest {
     @InBothBrowsers
     void escapeStopsTheReplyAndTheServerStopsProducing(TestBrowser browser) throws Exception {
         CountDownLatch producerStopped = new CountDownLatch(1);
-        Javalin server = start((conversation, sink) -> {
-            try {
-                for (int i = 0; i < 10_000; i++) {
-                    sink.token("tick " + i + " ");
-                    Thread.sleep(50);
-                }
-            } catch (InterruptedException | RuntimeException e) {
-                // Cancelled while sleeping (interrupted) or while sending (the send fails): stopped either way.
-                producerStopped.countDown();
-                throw e;
-            }
-            return new ChatBackend.Completion("stop", Map.of());
-        });
+        Javalin server = start(TickingBackend.untilStopped(producerStopped));
         try (Page page = browser.newPage()) {
             page.navigate(base(server) + "/");
             ChatDemoTest.ask(page, "never-ending");
