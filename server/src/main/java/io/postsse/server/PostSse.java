@@ -300,10 +300,11 @@ public final class PostSse {
         boolean virtual = ProducerExecutors.virtualThreads();
         ExecutorService writers = virtual ? producers : ProducerExecutors.platformWriters();
         ScheduledExecutorService timers = ProducerExecutors.timers();
+        ExecutorService flushers = ProducerExecutors.flushers();
         StreamRoute.Settings settings = StreamRoute.Settings.of(heartbeat, maxBodyBytes, maxBufferedBytes,
                 socketSendBufferBytes, sendTimeout, origins(allowedOrigins), allowCredentials, producers,
                 virtual ? null : new Semaphore(producerThreads), writers,
-                Objects.requireNonNull(accessCheck, "accessCheck"), maxStreams, maxStreamsPerClient,
+                flushers, Objects.requireNonNull(accessCheck, "accessCheck"), maxStreams, maxStreamsPerClient,
                 Objects.requireNonNull(clientKey, "clientKey"), maxBodyBytesInFlight, bodyTimeout, timers,
                 maxStreamDuration);
         StreamRoute.startHeartbeats(settings);
@@ -345,6 +346,7 @@ public final class PostSse {
         config.events.serverStopped(() -> {
             producers.shutdownNow();
             writers.shutdownNow();
+            flushers.shutdownNow();
             timers.shutdownNow();
             if (resumableStreams != null) {
                 resumableStreams.close();

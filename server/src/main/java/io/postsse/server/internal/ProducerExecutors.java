@@ -3,6 +3,8 @@ package io.postsse.server.internal;
 import java.lang.reflect.Method;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -14,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Where producers run: a virtual thread each on JDK 21+, where each stream's writer gets one too,
- * else a bounded pool of platform threads; and where writers and timers run.
+ * else a bounded pool of platform threads; and where writers, flushers and timers run.
  */
 public final class ProducerExecutors {
     /** Makes named virtual threads on JDK 21+; null on 17. */
@@ -59,6 +61,21 @@ public final class ProducerExecutors {
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /**
+     * Where streams' writers write: as many daemon threads as processors, that only hand bytes to
+     * connections, never waiting on them (a write not taken at once completes later, on Jetty's
+     * threads). Tasks come in from any thread: producers, timers, Jetty's.
+     */
+    public static ExecutorService flushers() {
+        AtomicInteger count = new AtomicInteger();
+        return new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()), pool -> {
+            ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            thread.setName("postsse-flusher-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }, null, true);
     }
 
     /** One daemon thread for the deadlines of an install's request bodies. */

@@ -81,13 +81,6 @@ final class SseStream implements EventEmitter {
     private boolean writerBusy;
     /** When the last write started ({@link System#nanoTime()}): the heartbeat counts from it. */
     private long lastWrite;
-    /**
-     * Set while the producer's thread runs the writer: a cancellation then interrupts it after, not
-     * during, for an interrupt in the middle of a channel's I/O closes the channel, which over
-     * HTTP/2 carries other streams too.
-     */
-    private boolean producerWriting;
-    private boolean interruptDeferred;
 
     SseStream(String streamId, String lastEventId, RequestHead request, JsonMapper jsonMapper, int maxBufferedBytes,
             Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd, StreamRecord record) {
@@ -368,17 +361,13 @@ final class SseStream implements EventEmitter {
     }
 
     /**
-     * Holding the lock: interrupts the producer (unless it is the caller; once out of the writer,
-     * if it is running it), wakes a blocked send, and takes the cancel callbacks, for the caller to
-     * run once the lock is let go. The caller wakes the writer.
+     * Holding the lock: interrupts the producer (unless it is the caller), wakes a blocked send,
+     * and takes the cancel callbacks, for the caller to run once the lock is let go. The caller
+     * wakes the writer.
      */
     private List<Runnable> stopProducer() {
         if (producerThread != null && producerThread != Thread.currentThread()) {
-            if (producerWriting) {
-                interruptDeferred = true;
-            } else {
-                producerThread.interrupt();
-            }
+            producerThread.interrupt();
         }
         bufferRoom.signalAll();
         return cancelCallbacks.take();
@@ -467,8 +456,8 @@ final class SseStream implements EventEmitter {
 
     /**
      * Starts the writer: it writes frames as they come, and heartbeats while none do, until the
-     * stream ends; the future completes with how it ended. The writer's own failures and endings
-     * are handled on {@code executor}, which may block. Heartbeats are the caller's to ask for,
+     * stream ends; the future completes with how it ended. It writes on {@code flushers}, whose
+     * tasks never block; its failures and its end are handled on {@code executor}, which may. Heartbeats are the caller's to ask for,
      * with {@link #heartbeatIfDue}.
      *
      * <p>A stream that was cancelled, by its client, the server or its send timeout, is broken
@@ -476,8 +465,8 @@ final class SseStream implements EventEmitter {
      * chunk over HTTP/1.1, a reset over HTTP/2. The client then sees a failure, never a complete
      * stream.
      */
-    CompletableFuture<StreamEnd> startWriter(FrameSink sink, Executor executor) {
-        Writer started = new Writer(sink, executor);
+    CompletableFuture<StreamEnd> startWriter(FrameSink sink, Executor flushers, Executor executor) {
+        Writer started = new Writer(sink, flushers, executor);
         lock.lock();
         try {
             writer = started;
@@ -503,45 +492,13 @@ final class SseStream implements EventEmitter {
     }
 
     /**
-     * Runs the writer, after {@link #wakeWriter} said so, on this thread: the bytes go out at once
-     * when the connection takes them. A thread interrupted already would close the connection at
-     * its first I/O; the writer then runs on the executor.
+     * Runs the writer, after {@link #wakeWriter} said so, on a thread of the flushers: never on the
+     * producer's, which goes on queueing events meanwhile (they go out together in the next write),
+     * and whose interrupt, in the middle of a channel's I/O, would close the channel, which over
+     * HTTP/2 carries other streams too.
      */
     private void runWriter() {
-        Writer current = writer;
-        Thread self = Thread.currentThread();
-        if (self.isInterrupted()) {
-            current.dispatch(current::iterate);
-            return;
-        }
-        boolean producer;
-        lock.lock();
-        try {
-            producer = self == producerThread;
-            if (producer) {
-                producerWriting = true;
-            }
-        } finally {
-            lock.unlock();
-        }
-        try {
-            current.iterate();
-        } finally {
-            if (producer) {
-                boolean interrupt;
-                lock.lock();
-                try {
-                    producerWriting = false;
-                    interrupt = interruptDeferred;
-                    interruptDeferred = false;
-                } finally {
-                    lock.unlock();
-                }
-                if (interrupt) {
-                    self.interrupt();
-                }
-            }
-        }
+        writer.flush();
     }
 
     /**
@@ -570,15 +527,26 @@ final class SseStream implements EventEmitter {
      */
     private final class Writer extends IteratingCallback {
         private final FrameSink sink;
+        private final Executor flushers;
         private final Executor executor;
         private final CompletableFuture<StreamEnd> done = new CompletableFuture<>();
         private StreamEnd end;
         /** The size of the write under way, counted once it is done; only {@link #process} touches it. */
         private int writing;
 
-        Writer(FrameSink sink, Executor executor) {
+        Writer(FrameSink sink, Executor flushers, Executor executor) {
             this.sink = sink;
+            this.flushers = flushers;
             this.executor = executor;
+        }
+
+        /** Runs on a flusher; here when they refuse it (the server is stopping). */
+        void flush() {
+            try {
+                flushers.execute(this::iterate);
+            } catch (RejectedExecutionException e) {
+                iterate();
+            }
         }
 
         @Override

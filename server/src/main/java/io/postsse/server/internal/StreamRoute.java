@@ -8,8 +8,6 @@ import io.postsse.server.AccessDenied;
 import io.postsse.server.RequestCheck;
 import io.postsse.server.RequestHead;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -56,22 +54,26 @@ public final class StreamRoute<T> {
     }
 
     /**
-     * Settings shared by all routes of one install. {@code writers} runs each stream's writer on a
-     * thread of its own, so that the server's request threads are let go while streams last;
-     * {@code producerSlots} bounds the producers that may run at once (null: no bound but the
-     * admission's); {@code timers} runs the deadlines of request bodies.
+     * Settings shared by all routes of one install. {@code flushers} run the writes of plain
+     * streams, which never wait; {@code writers} run what may wait: a resumable stream's attachment
+     * on a thread of its own, a plain stream's end; so that the server's request threads are let go
+     * while streams last. {@code producerSlots} bounds the producers that may run at once (null: no
+     * bound but the admission's); {@code timers} runs the deadlines of request bodies, the time
+     * limits and the heartbeats.
      */
     public record Settings(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, int socketSendBufferBytes,
             Duration sendTimeout,
             Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
-            ExecutorService writers, AccessCheck accessCheck, Admission admission, Function<Context, String> clientKey,
+            ExecutorService writers, ExecutorService flushers, AccessCheck accessCheck, Admission admission,
+            Function<Context, String> clientKey,
             BodyReader.Budget bodyBudget, Duration bodyTimeout, ScheduledExecutorService timers,
             Duration maxStreamDuration, Set<SseStream> activeStreams, AtomicBoolean stopping) {
         /** The settings, with the limits on requests under way and on the bodies being read. */
         public static Settings of(Duration heartbeat, long maxBodyBytes, int maxBufferedBytes, int socketSendBufferBytes,
                 Duration sendTimeout,
                 Set<String> allowedOrigins, boolean allowCredentials, ExecutorService producers, Semaphore producerSlots,
-                ExecutorService writers, AccessCheck accessCheck, int maxStreams, int maxStreamsPerClient,
+                ExecutorService writers, ExecutorService flushers, AccessCheck accessCheck, int maxStreams,
+                int maxStreamsPerClient,
                 Function<Context, String> clientKey,
                 long maxBodyBytesInFlight, Duration bodyTimeout, ScheduledExecutorService timers,
                 Duration maxStreamDuration) {
@@ -86,7 +88,7 @@ public final class StreamRoute<T> {
             }
             return new Settings(heartbeat, maxBodyBytes, maxBufferedBytes, socketSendBufferBytes, sendTimeout,
                     allowedOrigins, allowCredentials,
-                    producers, producerSlots, writers, accessCheck, new Admission(maxStreams, maxStreamsPerClient),
+                    producers, producerSlots, writers, flushers, accessCheck, new Admission(maxStreams, maxStreamsPerClient),
                     clientKey, new BodyReader.Budget(maxBodyBytesInFlight), bodyTimeout, timers, maxStreamDuration,
                     ConcurrentHashMap.newKeySet(), new AtomicBoolean());
         }
@@ -257,8 +259,8 @@ public final class StreamRoute<T> {
     }
 
     /**
-     * Admits the request, then handles it in asynchronous mode: no thread waits for its body, and
-     * its stream's writer runs on a thread of the writers. Whatever the handling throws, before the
+     * Admits the request, then handles it in asynchronous mode: no thread waits for its body, nor
+     * for its stream's writes. Whatever the handling throws, before the
      * stream's head, is answered as a problem; the admission ends with the response.
      */
     private void respondLater(Context ctx, Callable<CompletableFuture<?>> handling) {
@@ -272,12 +274,17 @@ public final class StreamRoute<T> {
         ctx.future(() -> {
             AsyncContext async = ctx.req().getAsyncContext();
             async.setTimeout(0); // a stream ends when it ends
-            // Javalin finishes the request when this completes, once: not after Jetty ended the
-            // request itself (a failure of the request, the server stopping), when it may be gone
-            // already and Javalin's finishing of it fails, again and again.
+            // Javalin finishes the request when this completes, once: when the handling is done, or
+            // before, when Jetty reports that the request failed (the client reset its stream), for
+            // Jetty ends it after that. Not once the server is stopping: the request may be gone
+            // then, and Javalin's finishing of a request gone fails, again and again.
             CompletableFuture<Void> finished = new CompletableFuture<>();
-            AtomicBoolean claimed = new AtomicBoolean();
-            async.addListener(new FinishOnFailure(finished, claimed));
+            Runnable finish = () -> {
+                if (!settings.stopping().get()) {
+                    finished.complete(null);
+                }
+            };
+            RequestFinish finishing = RequestFinish.watch(async, finish);
             CompletableFuture<?> done;
             try {
                 done = handling.call();
@@ -286,50 +293,18 @@ public final class StreamRoute<T> {
             }
             done.whenComplete((ignored, failure) -> {
                 ticket.release();
-                if (!settings.stopping().get() && claimed.compareAndSet(false, true)) {
+                boolean answered = finishing.byRoute(() -> {
                     if (failure != null) {
                         answerFailure(ctx, failure);
                     }
-                    finished.complete(null);
+                    finish.run();
+                });
+                if (!answered && failure != null) {
+                    LOG.debug("A request finished when it failed under its route; then its handling failed too", failure);
                 }
             });
             return finished;
         });
-    }
-
-    /**
-     * Lets Javalin finish a request that failed under its stream (an HTTP/2 reset, a lost
-     * connection) while Jetty waits for its listeners, before Jetty ends it; and keeps Javalin
-     * from finishing a request that Jetty ended.
-     */
-    private static final class FinishOnFailure implements AsyncListener {
-        private final CompletableFuture<Void> finished;
-        private final AtomicBoolean claimed;
-
-        FinishOnFailure(CompletableFuture<Void> finished, AtomicBoolean claimed) {
-            this.finished = finished;
-            this.claimed = claimed;
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            if (claimed.compareAndSet(false, true)) {
-                finished.complete(null);
-            }
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            claimed.set(true);
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-        }
     }
 
     private void answerFailure(Context ctx, Throwable failure) {
@@ -441,7 +416,7 @@ public final class StreamRoute<T> {
         runProducer(() -> stream.runProducer(definition.producer(), request),
                 () -> stream.cancel(StreamEnd.failed(StreamEnd.producerNotRun())));
         ScheduledFuture<?> timeLimit = limitTime(stream::stopAtTimeLimit);
-        return stream.startWriter(frameSink(ctx.req(), out, settings.writers()), settings.writers())
+        return stream.startWriter(frameSink(ctx.req(), out, settings.writers()), settings.flushers(), settings.writers())
                 .thenAccept(how -> end(stream, record, how, timeLimit));
     }
 
