@@ -39,9 +39,10 @@ stats() { curl -sf "http://127.0.0.1:$1/stats$2" || curl -sf --http2-prior-knowl
 # start TAG PORT COMMAND... : starts a server and its RSS sampler; sets pid, sampler, idle_rss, idle_heap
 start() {
   local tag=$1 port=$2; shift 2
+  rm -f "/tmp/bench-$tag.log" # a last run's "ready" is not this one's
   "$@" >"/tmp/bench-$tag.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do grep -q "ready" "/tmp/bench-$tag.log" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q "ready" "/tmp/bench-$tag.log" && break; sleep 0.1; done
   stats "$port" "" >/dev/null
   idle_rss=$(rss_kb $pid)
   idle_heap=$(stats "$port" "?full=true" | sed 's/.*"heapBytes":\([0-9]*\).*/\1/')
@@ -96,11 +97,11 @@ run_h2() {
 # tracking; once all streams are open, its class histogram and native memory summary against idle.
 breakdown() {
   local mode=$1 count=$2 port=7099 tag="breakdown-$1"
-  rm -f "/tmp/bench-$tag".*
+  rm -f "/tmp/bench-$tag"*
   "$java" -XX:NativeMemoryTracking=summary "${lean_jvm[@]}" -cp "$cp" io.postsse.bench.LoadServer $port \
     >"/tmp/bench-$tag.log" 2>&1 &
   local server=$!
-  for _ in $(seq 100); do grep -q "ready" "/tmp/bench-$tag.log" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q "ready" "/tmp/bench-$tag.log" && break; sleep 0.1; done
   curl -s "http://127.0.0.1:$port/stats" >/dev/null
   curl -s "http://127.0.0.1:$port/stats?breakdown=/tmp/bench-$tag-idle" >/dev/null
   local idle; idle=$(rss_kb $server)
@@ -124,18 +125,18 @@ breakdown() {
 lean="postsse, a producer thread per stream"
 timer="postsse, events from a shared timer"
 h1results=()
-h1results+=("$(run_h1 "$lean" 7090 /stream yes $(postsse "${lean_jvm[@]}"))")
-h1results+=("$(run_h1 "$timer" 7090 /stream-timer no $(postsse "${lean_jvm[@]}"))")
+h1results+=("$(run_h1 "$lean" 7090 /stream yes $(postsse "${lean_jvm[@]}") 7090)")
+h1results+=("$(run_h1 "$timer" 7090 /stream-timer no $(postsse "${lean_jvm[@]}") 7090)")
 h1results+=("$(run_h1 express 7091 /stream yes node --expose-gc bench/express/server.js 7091)")
 h2results=()
-h2results+=("$(run_h2 "$lean" 7092 /stream "$h2streams" $(postsse "${lean_jvm[@]}"))")
-h2results+=("$(run_h2 "$timer" 7092 /stream-timer "$h2streams" $(postsse "${lean_jvm[@]}"))")
-h2results+=("$(run_h2 "postsse, resumable, a producer thread per stream" 7092 /resumable "$h2streams" $(postsse "${lean_jvm[@]}"))")
-h2results+=("$(run_h2 "postsse, a producer thread per stream, the JVM's default heap sizing" 7092 /stream "$h2streams" $(postsse "${default_jvm[@]}"))")
+h2results+=("$(run_h2 "$lean" 7092 /stream "$h2streams" $(postsse "${lean_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "$timer" 7092 /stream-timer "$h2streams" $(postsse "${lean_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "postsse, resumable, a producer thread per stream" 7092 /resumable "$h2streams" $(postsse "${lean_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "postsse, a producer thread per stream, the JVM's default heap sizing" 7092 /stream "$h2streams" $(postsse "${default_jvm[@]}") 7092)")
 h2results+=("$(run_h2 "node http2" 7093 /stream "$h2streams" node --expose-gc bench/node-http2/server.js 7093)")
 bigresults=()
-bigresults+=("$(run_h2 "$timer" 7094 /stream-timer "$bigstreams" $(postsse "${lean_jvm[@]}"))")
-bigresults+=("$(run_h2 "$lean" 7094 /stream "$bigstreams" $(postsse "${lean_jvm[@]}"))")
+bigresults+=("$(run_h2 "$timer" 7094 /stream-timer "$bigstreams" $(postsse "${lean_jvm[@]}") 7094)")
+bigresults+=("$(run_h2 "$lean" 7094 /stream "$bigstreams" $(postsse "${lean_jvm[@]}") 7094)")
 bigresults+=("$(run_h2 "node http2" 7095 /stream "$bigstreams" node --expose-gc bench/node-http2/server.js 7095)")
 
 field() { echo "$1" | sed "s/.*\"$2\":\([-0-9.NaN]*\).*/\1/"; }

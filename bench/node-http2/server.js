@@ -39,7 +39,7 @@ server.on('stream', (h2, headers) => {
   h2.on('error', () => {});
   const method = headers[':method'];
   const path = headers[':path'];
-  if (method === 'GET' && path === '/stats') {
+  if (method === 'GET' && path.split('?')[0] === '/stats') {
     if (global.gc) global.gc();
     h2.respond({ ':status': 200, 'content-type': 'application/json' });
     h2.end(JSON.stringify({ heapBytes: process.memoryUsage().heapUsed }));

@@ -151,6 +151,15 @@ public final class H2LoadClient {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // not left hanging by the HTTP/2 client's threads
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         String host = args[0];
         int port = Integer.parseInt(args[1]);
         int connections = Integer.parseInt(args[2]);
@@ -228,6 +237,7 @@ public final class H2LoadClient {
                 events.sum() / seconds, bytes.sum() / seconds / 1e6, LoadClient.percentile(delays, 50),
                 LoadClient.percentile(delays, 99), LoadClient.percentile(delays, 100), serverHeap, serverHeapAfter);
         client.stop();
+        System.exit(0);
     }
 
     /** GET /stats with the query, on an open connection: the server's heap after a collection (see {@link LoadServer}). */
@@ -257,6 +267,10 @@ public final class H2LoadClient {
                     text.append(StandardCharsets.UTF_8.decode(data.frame().getByteBuffer()));
                     data.release();
                     if (data.frame().isEndStream()) {
+                        if (text.indexOf("\"heapBytes\":") < 0) {
+                            heap.completeExceptionally(new IllegalStateException("no heap in " + text));
+                            return;
+                        }
                         int start = text.indexOf("\"heapBytes\":") + 12;
                         int end = start;
                         while (end < text.length() && Character.isDigit(text.charAt(end))) {
