@@ -4,6 +4,7 @@
 # against Node's built-in http2 module over HTTP/2 (h2c), under the same load, on loopback; then
 # one node holding many more streams over HTTP/2; then where postsse's bytes go at load.
 # Usage: bench/server-load.sh [streams] [seconds-per-stream] [http2-streams] [one-node-http2-streams]
+#   [one-node-seconds-per-stream]
 # Prints Markdown tables. Needs Node.js and npm for the Node side.
 # A process may hold at most `ulimit -Hn` sockets, so over HTTP/1.1 the load comes from two client
 # processes, and the server can hold at most that many streams (19,000 by default, under a limit
@@ -12,9 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 streams="${1:-19000}"
-events="${2:-30}"
+events="${2:-45}"
 h2streams="${3:-25000}"
 bigstreams="${4:-100000}"
+# Opening 100,000 streams takes up to a minute: each must outlast that, and the steady window.
+bigevents="${5:-100}"
 ulimit -n "$(ulimit -Hn)"
 
 java=java
@@ -24,14 +27,18 @@ mvn -B -q -Pbench -pl bench/server-load -am package dependency:build-classpath -
 cp="bench/server-load/target/classes:$(cat bench/server-load/target/classpath)"
 (cd bench/express && npm install --silent --no-audit --no-fund >/dev/null)
 
-# The postsse server's JVM: G1 told to keep little free heap (-XX:MinHeapFreeRatio/MaxHeapFreeRatio)
-# and to spend up to a fifth of its time collecting (-XX:GCTimeRatio=4, against 12 by default)
-# rather than grow: many idle streams make a large, quiet heap. One row runs on the JVM's defaults.
+# The postsse server's JVM, for many idle streams: the serial collector (which the JVM picks by
+# itself on one core or under 1,792 MiB) with a young generation of 32 MiB and little free heap kept
+# (-XX:MinHeapFreeRatio/MaxHeapFreeRatio): held streams make a large, quiet old generation, and the
+# garbage of their events is short-lived. One row runs on the JVM's own choice on this machine (G1,
+# its heap sized by its defaults), one on G1 told to keep little free heap.
 logs=(-Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
-lean_jvm=(-XX:+ExplicitGCInvokesConcurrent -XX:GCTimeRatio=4 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 "${logs[@]}")
+lean_jvm=(-XX:+UseSerialGC -Xms64m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 "${logs[@]}")
+g1_lean_jvm=(-XX:+ExplicitGCInvokesConcurrent -XX:GCTimeRatio=4 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 "${logs[@]}")
 default_jvm=(-XX:+ExplicitGCInvokesConcurrent "${logs[@]}")
 postsse() { echo "$java" "$@" -cp "$cp" io.postsse.bench.LoadServer; }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # stats PORT QUERY : the server's /stats, over HTTP/1.1, else h2c (Node's http2 server speaks no HTTP/1.1)
 stats() { curl -sf "http://127.0.0.1:$1/stats$2" || curl -sf --http2-prior-knowledge "http://127.0.0.1:$1/stats$2"; }
@@ -81,16 +88,31 @@ run_h1() {
   echo "$name|$idle_rss|$peak|$idle_heap|$load|$single"
 }
 
-# run_h2 NAME PORT PATH STREAMS COMMAND... : loads a server over h2c, 100 streams a connection;
-# prints NAME|idle RSS|peak RSS|idle heap|load
+# run_h2 NAME PORT PATH STREAMS EVENTS COMMAND... : loads a server over h2c, 100 streams a
+# connection, each sending EVENTS, one a second; prints NAME|idle RSS|peak RSS|idle heap|load|CPU,
+# CPU being the server's CPU time (user + system, from /proc) per event in µs over the client's
+# steady window: from 2 s after every stream opened, for 20 s (see H2LoadClient).
 run_h2() {
-  local name=$1 port=$2 path=$3 count=$4; shift 4
+  local name=$1 port=$2 path=$3 count=$4 n=$5; shift 5
   local tag="h2-${name//[^a-z0-9]/-}-$count"
   start "$tag" "$port" "$@"
-  local load; load=$("$java" -Dpath="$path" -cp "$cp" io.postsse.bench.H2LoadClient 127.0.0.1 "$port" \
-    $(( (count + 99) / 100 )) "$count" "$events" 1000 16 $((events + 120)))
+  rm -f "/tmp/bench-$tag.window"
+  "$java" -Dpath="$path" -Dsteady=20 -Dwindow="/tmp/bench-$tag.window" -cp "$cp" io.postsse.bench.H2LoadClient \
+    127.0.0.1 "$port" $(( (count + 99) / 100 )) "$count" "$n" 1000 16 $((n + 180)) >"/tmp/bench-$tag.load" &
+  local client=$! from="" until="" cpu=NaN
+  while kill -0 $client 2>/dev/null; do
+    if [ -z "$from" ] && grep -q from "/tmp/bench-$tag.window" 2>/dev/null; then from=$(cpu_ticks $pid); fi
+    if [ -z "$until" ] && grep -q until "/tmp/bench-$tag.window" 2>/dev/null; then until=$(cpu_ticks $pid); fi
+    sleep 0.05
+  done
+  wait $client || true
+  if [ -n "$from" ] && [ -n "$until" ]; then
+    # ticks of 10 ms; 20 s of events, one a second from every stream
+    cpu=$(echo "scale=1; ($until - $from) * 10000 / (20 * $count)" | bc)
+  fi
+  local load; load=$(cat "/tmp/bench-$tag.load")
   stop "$tag"
-  echo "$name|$idle_rss|$peak|$idle_heap|$load"
+  echo "$name|$idle_rss|$peak|$idle_heap|$load|$cpu"
 }
 
 # breakdown MODE STREAMS : postsse (a producer thread per stream) under load, with native memory
@@ -124,20 +146,24 @@ breakdown() {
 
 lean="postsse, a producer thread per stream"
 timer="postsse, events from a shared timer"
+g1="postsse, a producer thread per stream, the JVM's own choice (G1, default heap sizing)"
+g1lean="postsse, a producer thread per stream, G1 keeping little free heap"
 h1results=()
 h1results+=("$(run_h1 "$lean" 7090 /stream yes $(postsse "${lean_jvm[@]}") 7090)")
 h1results+=("$(run_h1 "$timer" 7090 /stream-timer no $(postsse "${lean_jvm[@]}") 7090)")
+h1results+=("$(run_h1 "$g1" 7090 /stream no $(postsse "${default_jvm[@]}") 7090)")
 h1results+=("$(run_h1 express 7091 /stream yes node --expose-gc bench/express/server.js 7091)")
 h2results=()
-h2results+=("$(run_h2 "$lean" 7092 /stream "$h2streams" $(postsse "${lean_jvm[@]}") 7092)")
-h2results+=("$(run_h2 "$timer" 7092 /stream-timer "$h2streams" $(postsse "${lean_jvm[@]}") 7092)")
-h2results+=("$(run_h2 "postsse, resumable, a producer thread per stream" 7092 /resumable "$h2streams" $(postsse "${lean_jvm[@]}") 7092)")
-h2results+=("$(run_h2 "postsse, a producer thread per stream, the JVM's default heap sizing" 7092 /stream "$h2streams" $(postsse "${default_jvm[@]}") 7092)")
-h2results+=("$(run_h2 "node http2" 7093 /stream "$h2streams" node --expose-gc bench/node-http2/server.js 7093)")
+h2results+=("$(run_h2 "$lean" 7092 /stream "$h2streams" "$events" $(postsse "${lean_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "$timer" 7092 /stream-timer "$h2streams" "$events" $(postsse "${lean_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "postsse, resumable, a producer thread per stream" 7092 /resumable "$h2streams" "$events" $(postsse "${lean_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "$g1" 7092 /stream "$h2streams" "$events" $(postsse "${default_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "$g1lean" 7092 /stream "$h2streams" "$events" $(postsse "${g1_lean_jvm[@]}") 7092)")
+h2results+=("$(run_h2 "node http2" 7093 /stream "$h2streams" "$events" node --expose-gc bench/node-http2/server.js 7093)")
 bigresults=()
-bigresults+=("$(run_h2 "$timer" 7094 /stream-timer "$bigstreams" $(postsse "${lean_jvm[@]}") 7094)")
-bigresults+=("$(run_h2 "$lean" 7094 /stream "$bigstreams" $(postsse "${lean_jvm[@]}") 7094)")
-bigresults+=("$(run_h2 "node http2" 7095 /stream "$bigstreams" node --expose-gc bench/node-http2/server.js 7095)")
+bigresults+=("$(run_h2 "$timer" 7094 /stream-timer "$bigstreams" "$bigevents" $(postsse "${lean_jvm[@]}") 7094)")
+bigresults+=("$(run_h2 "$lean" 7094 /stream "$bigstreams" "$bigevents" $(postsse "${lean_jvm[@]}") 7094)")
+bigresults+=("$(run_h2 "node http2" 7095 /stream "$bigstreams" "$bigevents" node --expose-gc bench/node-http2/server.js 7095)")
 
 field() { echo "$1" | sed "s/.*\"$2\":\([-0-9.NaN]*\).*/\1/"; }
 # sum FIELD JSON...: the field added up over the client processes' lines
@@ -163,12 +189,25 @@ for r in "${h1results[@]}"; do
   concurrency_row "$name" "$streams" "$idle_rss" "$peak" "$idle_heap" "$load"
 done
 echo
+# h2_row NAME STREAMS IDLE_RSS_KB PEAK_RSS_KB IDLE_HEAP_BYTES LOAD CPU
+h2_row() {
+  local heap; heap=$(first serverHeapBytes "$6")
+  printf "| %s | %s | %s | %s s | %s | %s | %s | %s | %s KiB | %s KiB | %s MiB |\n" "$1" "$(field "$6" mostOpen)" \
+    "$(field "$6" failed)" "$(field "$6" openSeconds)" "$(field "$6" steadyDelayP50Ms)" "$(field "$6" steadyDelayP99Ms)" \
+    "$(field "$6" delayP99Ms)" "$7" "$(( (heap - $5) / $2 / 1024 ))" "$(( ($4 - $3) / $2 ))" "$(( $4 / 1024 ))"
+}
+h2_header() {
+  echo "| server | most streams open at once | failed | time to open them all | delay p50 ms, steady | delay p99 ms, steady | delay p99 ms, all events | server CPU µs/event, steady | heap/stream | RSS/stream | peak RSS |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+}
 echo "### Concurrency over HTTP/2: $h2streams streams on $(( (h2streams + 99) / 100 )) h2c connections, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
 echo
-header
+echo "Steady: the 20 s from 2 s after the last stream opened, before the client asks for the heap."
+echo
+h2_header
 for r in "${h2results[@]}"; do
-  IFS='|' read -r name idle_rss peak idle_heap load <<<"$r"
-  concurrency_row "$name" "$h2streams" "$idle_rss" "$peak" "$idle_heap" "$load"
+  IFS='|' read -r name idle_rss peak idle_heap load cpu <<<"$r"
+  h2_row "$name" "$h2streams" "$idle_rss" "$peak" "$idle_heap" "$load" "$cpu"
 done
 echo
 echo "### Resumable streams: what one costs while live, and once ended (HTTP/2, $h2streams streams, from the table above)"
@@ -176,17 +215,17 @@ echo
 echo "| stream | heap/stream while live | RSS/stream while live | heap per stream once all ended (a resumable one: its log of $events events, kept for \`retention\`) |"
 echo "|---|---|---|---|"
 for r in "${h2results[@]:0:1}" "${h2results[@]:2:1}"; do
-  IFS='|' read -r name idle_rss peak idle_heap load <<<"$r"
+  IFS='|' read -r name idle_rss peak idle_heap load cpu <<<"$r"
   printf "| %s | %s KiB | %s KiB | %s bytes |\n" "$name" "$(( ($(first serverHeapBytes "$load") - idle_heap) / h2streams / 1024 ))" \
     "$(( (peak - idle_rss) / h2streams ))" "$(( ($(first serverHeapAfterBytes "$load") - idle_heap) / h2streams ))"
 done
 echo
-echo "### One node, $bigstreams streams over HTTP/2 on $(( (bigstreams + 99) / 100 )) h2c connections, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
+echo "### One node, $bigstreams streams over HTTP/2 on $(( (bigstreams + 99) / 100 )) h2c connections, each 1 event/s for $bigevents s (16-byte events, heartbeat 15 s for postsse)"
 echo
-header
+h2_header
 for r in "${bigresults[@]}"; do
-  IFS='|' read -r name idle_rss peak idle_heap load <<<"$r"
-  concurrency_row "$name" "$bigstreams" "$idle_rss" "$peak" "$idle_heap" "$load"
+  IFS='|' read -r name idle_rss peak idle_heap load cpu <<<"$r"
+  h2_row "$name" "$bigstreams" "$idle_rss" "$peak" "$idle_heap" "$load" "$cpu"
 done
 echo
 echo "### Single stream: 300,000 events of 32 bytes, as fast as the server sends them"

@@ -1,8 +1,12 @@
 package io.postsse.bench;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,11 +40,27 @@ import org.eclipse.jetty.util.Promise;
  * system property {@code breakdown}, as {@link LoadClient}. Streams are spread evenly over the
  * connections; at most 1,000 wait for their
  * response headers at a time. Loopback only.
+ *
+ * <p>Opening many streams takes a while (tens of seconds for 100,000), during which the first
+ * streams' events wait behind the new streams' requests. Besides the delays of all events, the
+ * client reports those of a steady window: from 2 s after the last stream opened, for
+ * {@code -Dsteady=<seconds>} (20 by default), before it asks for the server's heap, whose
+ * collection may pause the server. Each stream must send events past the window's end. With
+ * {@code -Dwindow=<file>}, the client appends "from" and "until" to the file as the window opens
+ * and closes.
  */
 public final class H2LoadClient {
     private static final int MAX_PENDING_STREAMS = 1000;
 
     private static final AtomicLongArray histogram = new AtomicLongArray(LoadClient.BUCKETS);
+    /** The delays of the events received in the steady window. */
+    private static final AtomicLongArray steadyHistogram = new AtomicLongArray(LoadClient.BUCKETS);
+    /** The steady window, in {@link System#nanoTime()}: set once every stream has opened. */
+    private static volatile long steadyFrom = Long.MAX_VALUE;
+    private static volatile long steadyUntil = Long.MAX_VALUE;
+    /** The most streams open at once: answered and not yet ended. */
+    private static final AtomicInteger open = new AtomicInteger();
+    private static final AtomicInteger mostOpen = new AtomicInteger();
     private static final LongAdder events = new LongAdder();
     private static final LongAdder bytes = new LongAdder();
     private static final AtomicInteger connected = new AtomicInteger();
@@ -55,6 +75,8 @@ public final class H2LoadClient {
         int lineLength;
         int received;
         boolean answered;
+        /** Answered 200: open until it ends. */
+        boolean opened;
         boolean done;
 
         StreamLoad(int eventsPerStream) {
@@ -69,7 +91,9 @@ public final class H2LoadClient {
                 finish(false);
                 return;
             }
-            connected.incrementAndGet();
+            H2LoadClient.connected.incrementAndGet();
+            opened = true;
+            mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             stream.demand();
         }
 
@@ -118,6 +142,9 @@ public final class H2LoadClient {
                 return;
             }
             done = true;
+            if (opened) {
+                open.decrementAndGet();
+            }
             (ok ? completed : failed).incrementAndGet();
         }
 
@@ -144,7 +171,12 @@ public final class H2LoadClient {
             }
             Instant now = Instant.now();
             long delay = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000 - sentMicros;
-            histogram.incrementAndGet((int) Math.max(0, Math.min(LoadClient.BUCKETS - 1, delay / LoadClient.BUCKET_MICROS)));
+            int bucket = (int) Math.max(0, Math.min(LoadClient.BUCKETS - 1, delay / LoadClient.BUCKET_MICROS));
+            histogram.incrementAndGet(bucket);
+            long at = System.nanoTime();
+            if (at >= steadyFrom && at < steadyUntil) {
+                steadyHistogram.incrementAndGet(bucket);
+            }
             received++;
             events.increment();
         }
@@ -174,6 +206,7 @@ public final class H2LoadClient {
 
         HTTP2Client client = new HTTP2Client();
         client.start();
+        long steadyNanos = Long.getLong("steady", 20) * 1_000_000_000L;
         long started = System.nanoTime();
         List<Session> sessions = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
@@ -182,6 +215,7 @@ public final class H2LoadClient {
         }
         CompletableFuture<Long> heapAtPlateau = null;
         long allConnectedAt = 0;
+        boolean windowOpened = false;
         int opened = 0;
         while (System.nanoTime() < deadline && completed.get() + failed.get() < streams) {
             while (opened < streams && pending.tryAcquire()) {
@@ -206,8 +240,15 @@ public final class H2LoadClient {
             }
             if (allConnectedAt == 0 && connected.get() == streams) {
                 allConnectedAt = System.nanoTime();
+                steadyFrom = allConnectedAt + 2_000_000_000L;
+                steadyUntil = steadyFrom + steadyNanos;
             }
-            if (heapAtPlateau == null && allConnectedAt != 0 && System.nanoTime() - allConnectedAt > 5_000_000_000L) {
+            if (!windowOpened && System.nanoTime() >= steadyFrom) {
+                windowOpened = true;
+                mark("from");
+            }
+            if (heapAtPlateau == null && allConnectedAt != 0 && System.nanoTime() >= steadyUntil) {
+                mark("until");
                 heapAtPlateau = serverHeap(sessions.get(0), host, port, System.getProperty("breakdown") == null ? "" : "?breakdown=" + System.getProperty("breakdown"));
             }
             Thread.sleep(opened < streams ? 1 : 50);
@@ -226,18 +267,34 @@ public final class H2LoadClient {
             // reported as -1
         }
         long[] delays = new long[LoadClient.BUCKETS];
+        long[] steadyDelays = new long[LoadClient.BUCKETS];
+        long steadyEvents = 0;
         for (int i = 0; i < delays.length; i++) {
             delays[i] = histogram.get(i);
+            steadyDelays[i] = steadyHistogram.get(i);
+            steadyEvents += steadyDelays[i];
         }
+        double openSeconds = allConnectedAt == 0 ? -1 : (allConnectedAt - started) / 1e9;
         System.out.printf("{\"streams\":%d,\"connections\":%d,\"connected\":%d,\"completed\":%d,\"failed\":%d,\"events\":%d,"
                         + "\"seconds\":%.1f,\"eventsPerSecond\":%.0f,\"megabytesPerSecond\":%.1f,"
                         + "\"delayP50Ms\":%.1f,\"delayP99Ms\":%.1f,\"delayMaxMs\":%.1f,\"serverHeapBytes\":%d,"
-                        + "\"serverHeapAfterBytes\":%d}%n",
+                        + "\"serverHeapAfterBytes\":%d,\"mostOpen\":%d,\"openSeconds\":%.1f,\"steadyEvents\":%d,"
+                        + "\"steadyDelayP50Ms\":%.1f,\"steadyDelayP99Ms\":%.1f,\"steadyDelayMaxMs\":%.1f}%n",
                 streams, connections, connected.get(), completed.get(), streams - completed.get(), events.sum(), seconds,
                 events.sum() / seconds, bytes.sum() / seconds / 1e6, LoadClient.percentile(delays, 50),
-                LoadClient.percentile(delays, 99), LoadClient.percentile(delays, 100), serverHeap, serverHeapAfter);
+                LoadClient.percentile(delays, 99), LoadClient.percentile(delays, 100), serverHeap, serverHeapAfter,
+                mostOpen.get(), openSeconds, steadyEvents, LoadClient.percentile(steadyDelays, 50),
+                LoadClient.percentile(steadyDelays, 99), LoadClient.percentile(steadyDelays, 100));
         client.stop();
         System.exit(0);
+    }
+
+    /** Appends a line to the file named by {@code -Dwindow}, if any: how a script learns the steady window's bounds. */
+    private static void mark(String line) throws IOException {
+        String file = System.getProperty("window");
+        if (file != null) {
+            Files.writeString(Path.of(file), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
     }
 
     /** GET /stats with the query, on an open connection: the server's heap after a collection (see {@link LoadServer}). */
