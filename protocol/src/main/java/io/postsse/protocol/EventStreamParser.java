@@ -119,12 +119,10 @@ public final class EventStreamParser {
                 processLine(chunk, lineStart, position);
             } else {
                 keepPartial(chunk, lineStart, position);
-                // Processed in place: no copy of a long line before its value is taken.
-                try {
-                    processLine(partialLine, 0, partialLine.length());
-                } finally {
-                    partialLine.setLength(0);
-                }
+                // A String, as every other line is: one line type keeps the browser's script small.
+                String line = partialLine.toString();
+                partialLine.setLength(0);
+                processLine(line, 0, line.length());
             }
             position++;
             if (terminator == '\r') {
@@ -181,18 +179,23 @@ public final class EventStreamParser {
 
     private void checkLineLength(int length) {
         if (length > maxLineLength) {
-            failed = true;
-            throw new StreamLimitException("a line is longer than " + decimal(maxLineLength) + " characters", maxLineLength);
+            throw limitExceeded("a line is longer than ", maxLineLength);
         }
     }
 
-    private void processLine(CharSequence line, int start, int end) {
+    /** Fails the parser; one place builds both limits' messages, which TeaVM would otherwise copy. */
+    private StreamLimitException limitExceeded(String what, int limit) {
+        failed = true;
+        return new StreamLimitException(what + decimal(limit) + " characters", limit);
+    }
+
+    private void processLine(String line, int start, int end) {
         if (start == end) {
             dispatch();
             return;
         }
         if (line.charAt(start) == ':') {
-            handler.onComment(line.subSequence(start + 1, end).toString());
+            handler.onComment(line.substring(start + 1, end));
             return;
         }
         int colon = start;
@@ -216,7 +219,7 @@ public final class EventStreamParser {
             }
         } else if (nameLength == 5) {
             if (startsWith(line, start, "event")) {
-                eventType = line.subSequence(valueStart, end).toString();
+                eventType = line.substring(valueStart, end);
             } else if (startsWith(line, start, "retry")) {
                 setRetry(line, valueStart, end);
             }
@@ -226,7 +229,7 @@ public final class EventStreamParser {
     }
 
     /** Whether line holds name at start; the caller has checked the name's length. */
-    private static boolean startsWith(CharSequence line, int start, String name) {
+    private static boolean startsWith(String line, int start, String name) {
         for (int i = 0; i < name.length(); i++) {
             if (line.charAt(start + i) != name.charAt(i)) {
                 return false;
@@ -235,13 +238,13 @@ public final class EventStreamParser {
         return true;
     }
 
-    private void appendData(CharSequence line, int start, int end) {
+    private void appendData(String line, int start, int end) {
         int added = end - start;
         if (firstDataLine == null) {
             if (added > maxDataLength) {
                 failDataLimit();
             }
-            firstDataLine = line.subSequence(start, end).toString();
+            firstDataLine = line.substring(start, end);
             dataLength = added;
             return;
         }
@@ -259,8 +262,7 @@ public final class EventStreamParser {
     }
 
     private void failDataLimit() {
-        failed = true;
-        throw new StreamLimitException("an event's data is longer than " + decimal(maxDataLength) + " characters", maxDataLength);
+        throw limitExceeded("an event's data is longer than ", maxDataLength);
     }
 
     /**
@@ -277,16 +279,16 @@ public final class EventStreamParser {
         return new String(digits, start, digits.length - start);
     }
 
-    private void setLastEventIdBuffer(CharSequence line, int start, int end) {
+    private void setLastEventIdBuffer(String line, int start, int end) {
         for (int i = start; i < end; i++) {
             if (line.charAt(i) == '\0') {
                 return; // an id with NULL in it is ignored whole
             }
         }
-        lastEventIdBuffer = line.subSequence(start, end).toString();
+        lastEventIdBuffer = line.substring(start, end);
     }
 
-    private void setRetry(CharSequence line, int start, int end) {
+    private void setRetry(String line, int start, int end) {
         if (start == end) {
             return;
         }

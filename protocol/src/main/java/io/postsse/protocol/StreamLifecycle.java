@@ -494,15 +494,23 @@ public final class StreamLifecycle {
         if (value == null) {
             return -1;
         }
-        String text = value.trim();
-        if (text.isEmpty()) {
+        // Trimmed by hand, as String.trim would: no copy, and no trim in the browser's script.
+        int start = 0;
+        int end = value.length();
+        while (start < end && value.charAt(start) <= ' ') {
+            start++;
+        }
+        while (end > start && value.charAt(end - 1) <= ' ') {
+            end--;
+        }
+        if (start == end) {
             return -1;
         }
         int seconds = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
+        for (int i = start; i < end; i++) {
+            char c = value.charAt(i);
             if (c < '0' || c > '9') {
-                return httpDates == null ? -1 : httpDates.millisUntil(text);
+                return httpDates == null ? -1 : httpDates.millisUntil(value.substring(start, end));
             }
             if (seconds < MAX_RETRY_AFTER_SECONDS) {
                 seconds = seconds * 10 + (c - '0');

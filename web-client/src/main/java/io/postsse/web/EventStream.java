@@ -19,6 +19,8 @@ import io.postsse.web.browser.TextDecoderStream;
 import io.postsse.web.browser.TextReadResult;
 import org.teavm.jso.JSBody;
 import org.teavm.jso.JSObject;
+import org.teavm.jso.browser.TimerHandler;
+import org.teavm.jso.core.JSString;
 import org.teavm.jso.browser.Window;
 
 /**
@@ -81,8 +83,6 @@ public final class EventStream {
         void onClose(CloseReason reason);
     }
 
-    private static final int ERROR_BODY_EXCERPT = 200;
-
     private final Builder request;
     private final StreamLifecycle lifecycle;
     private AbortController abortController;
@@ -93,8 +93,7 @@ public final class EventStream {
      * connection can reach them late: a connection is let go (aborted) only once the lifecycle has
      * ended, or after its read, fetch or error body had already finished.
      */
-    private final Promise.Fulfilled<TextReadResult> onRead;
-    private final Promise.Rejected onReadFailure;
+    private final Reaction onRead = new Reaction(StreamLifecycle.READ, 0);
     private int retryTimer = -1;
     /** The listener on the application's {@link Builder#signal}, removed when the stream closes; null when none. */
     private JSObject abortListener;
@@ -112,8 +111,6 @@ public final class EventStream {
         settings.streamId = request.streamId != null ? request.streamId : newStreamId();
         StreamLifecycle lifecycle = new StreamLifecycle(new Callbacks(), settings);
         this.lifecycle = lifecycle;
-        this.onRead = result -> act(result.isDone() ? lifecycle.onEnd() : lifecycle.onText(result.getValue()));
-        this.onReadFailure = error -> act(lifecycle.onBroken(describe(error), null));
     }
 
     /** Starts describing a POST stream to the URL. */
@@ -179,15 +176,12 @@ public final class EventStream {
         if (next == StreamLifecycle.CONNECT) {
             connect();
         } else if (next == StreamLifecycle.READ) {
-            reader.read().then(onRead, onReadFailure);
+            reader.read().then(onRead, onRead);
         } else if (next == StreamLifecycle.READ_ERROR_BODY) {
             readErrorBody(response);
         } else if (next == StreamLifecycle.WAIT) {
             dropConnection();
-            retryTimer = Window.setTimeout(() -> {
-                retryTimer = -1;
-                act(lifecycle.onRetryTimer());
-            }, lifecycle.retryDelayMillis());
+            retryTimer = Window.setTimeout(new Reaction(StreamLifecycle.WAIT, 0), lifecycle.retryDelayMillis());
         } else {
             dropConnection();
             if (next == StreamLifecycle.CANCEL) {
@@ -205,7 +199,8 @@ public final class EventStream {
         abortController = new AbortController();
         RequestInit init = requestInit();
         init.setSignal(abortController.getSignal());
-        Fetch.fetch(request.url, init).then(this::onResponse, error -> act(lifecycle.onConnectFailed(describe(error), null)));
+        Reaction reaction = new Reaction(StreamLifecycle.CONNECT, 0);
+        Fetch.fetch(request.url, init).then(reaction, reaction);
     }
 
     /** The request as the next connection sends it, but for its abort signal. */
@@ -304,23 +299,9 @@ public final class EventStream {
 
     /** Reads an error response for a problem JSON's title and detail, or an excerpt. */
     private void readErrorBody(Response errorResponse) {
-        int status = errorResponse.getStatus();
-        String contentType = errorResponse.getHeaders().get("Content-Type");
-        errorResponse.text().then(body -> {
-            String text = body.stringValue();
-            String title = httpStatusTitle(status);
-            String detail = excerpt(text);
-            if (contentType != null && contentType.contains("json")) {
-                Problem problem = Problem.parse(text);
-                if (problem != null) {
-                    if (problem.getTitle() != null) {
-                        title = problem.getTitle();
-                    }
-                    detail = problem.getDetail() != null ? problem.getDetail() : "";
-                }
-            }
-            act(lifecycle.onErrorBody(title, detail));
-        }, error -> act(lifecycle.onErrorBody(httpStatusTitle(status), "")));
+        Reaction reaction = new Reaction(StreamLifecycle.READ_ERROR_BODY, errorResponse.getStatus());
+        reaction.contentType = errorResponse.getHeaders().get("Content-Type");
+        errorResponse.text().then(reaction, reaction);
     }
 
     /** Lets go of the current connection and any pending retry. */
@@ -371,11 +352,60 @@ public final class EventStream {
     @JSBody(params = "status", script = "return 'HTTP ' + status;")
     private static native String httpStatusTitle(int status);
 
-    private static String excerpt(String body) {
-        String trimmed = body.trim();
-        return trimmed.length() <= ERROR_BODY_EXCERPT ? trimmed : trimmed.substring(0, ERROR_BODY_EXCERPT) + "\u2026";
-    }
+    /**
+     * What the browser calls back, for the step the lifecycle asked for: a fetch's response or
+     * failure, a read's chunk or failure, an error body's text or failure, the retry timer, the
+     * application's abort signal. One class told apart by its step, rather than a lambda each:
+     * every class costs {@code postsse.js} its own code.
+     */
+    private final class Reaction implements Promise.Fulfilled<JSObject>, Promise.Rejected, TimerHandler,
+            AbortSignal.Handler {
+        /** {@link StreamLifecycle#CONNECT}, {@code READ}, {@code READ_ERROR_BODY}, {@code WAIT} or {@code CANCEL}. */
+        private final int step;
+        /** The error response's status and content type, for {@code READ_ERROR_BODY}. */
+        private final int status;
+        private String contentType;
 
+        Reaction(int step, int status) {
+            this.step = step;
+            this.status = status;
+        }
+
+        @Override
+        public void fulfilled(JSObject value) {
+            if (step == StreamLifecycle.CONNECT) {
+                onResponse(value.cast());
+            } else if (step == StreamLifecycle.READ) {
+                TextReadResult result = value.cast();
+                act(result.isDone() ? lifecycle.onEnd() : lifecycle.onText(result.getValue()));
+            } else {
+                Problem problem = Problem.of(status, contentType, ((JSString) value.cast()).stringValue());
+                act(lifecycle.onErrorBody(problem.getTitle(), problem.getDetail()));
+            }
+        }
+
+        @Override
+        public void rejected(JsError reason) {
+            if (step == StreamLifecycle.CONNECT) {
+                act(lifecycle.onConnectFailed(describe(reason), null));
+            } else if (step == StreamLifecycle.READ) {
+                act(lifecycle.onBroken(describe(reason), null));
+            } else {
+                act(lifecycle.onErrorBody(httpStatusTitle(status), ""));
+            }
+        }
+
+        @Override
+        public void onTimer() {
+            retryTimer = -1;
+            act(lifecycle.onRetryTimer());
+        }
+
+        @Override
+        public void onAbort() {
+            close();
+        }
+    }
 
     /** The lifecycle's callbacks, passed to the builder's listeners with what the browser adds. */
     private final class Callbacks implements StreamLifecycle.Listener {
@@ -600,7 +630,7 @@ public final class EventStream {
             EventStream stream = new EventStream(this);
             checkRequest(url, stream.requestInit());
             if (signal != null) {
-                AbortSignal.Handler close = stream::close;
+                AbortSignal.Handler close = stream.new Reaction(StreamLifecycle.CANCEL, 0);
                 if (signal.isAborted()) {
                     // Closed at once, but after open() returned: no callback runs inside it.
                     queueMicrotask(close);

@@ -5,26 +5,34 @@ import org.teavm.jso.JSObject;
 import org.teavm.jso.JSProperty;
 
 /**
- * An RFC 9457 problem body, as the server's 4xx and 5xx answers carry: its {@code title} and
- * {@code detail}, each only when it is a string, as the JVM client reads them.
+ * What an error response says: a problem JSON's (RFC 9457) {@code title} and {@code detail}, each
+ * only when it is a string, as the JVM client reads them; else {@code HTTP <status>} and an excerpt
+ * of the body.
  */
 abstract class Problem implements JSObject {
-    /** The title; null when the problem has none that is a string. */
+    /** A problem JSON's title, else {@code HTTP <status>}. */
     @JSProperty
     abstract String getTitle();
 
-    /** The detail; null when the problem has none that is a string. */
+    /** A problem JSON's detail (empty when it has none), else the body's first 200 characters, trimmed. */
     @JSProperty
     abstract String getDetail();
 
     /**
-     * The problem in the text, or null when the text is not a JSON object or has neither a title
-     * nor a detail: such an error body is shown as it is.
+     * The error response's title and detail. The body is read as a problem only when the content
+     * type names JSON, and only a JSON object with a title or a detail is one; any other body is
+     * shown as it is. Trimmed as Java's {@code String.trim} does (characters up to U+0020), and
+     * done in JavaScript, so that none of this compiles Java's string search into the script.
      */
-    @JSBody(params = "text", script = "var v; try { v = JSON.parse(text); } catch (e) { return null; }"
-            + " if (v === null || typeof v !== 'object') return null;"
-            + " var title = typeof v.title === 'string' ? v.title : null;"
-            + " var detail = typeof v.detail === 'string' ? v.detail : null;"
-            + " return title === null && detail === null ? null : {title: title, detail: detail};")
-    static native Problem parse(String text);
+    @JSBody(params = {"status", "contentType", "text"}, script = "var title = 'HTTP ' + status,"
+            + " detail = text.replace(/^[\\x00-\\x20]+|[\\x00-\\x20]+$/g, ''), v = null;"
+            + " if (detail.length > 200) detail = detail.slice(0, 200) + '\\u2026';"
+            + " if (contentType != null && contentType.indexOf('json') >= 0) {"
+            + " try { v = JSON.parse(text); } catch (e) { v = null; } }"
+            + " if (v !== null && typeof v === 'object') {"
+            + " var given = typeof v.title === 'string' ? v.title : null,"
+            + " more = typeof v.detail === 'string' ? v.detail : null;"
+            + " if (given !== null || more !== null) { if (given !== null) title = given; detail = more === null ? '' : more; } }"
+            + " return {title: title, detail: detail};")
+    static native Problem of(int status, String contentType, String text);
 }

@@ -9,7 +9,7 @@ import org.teavm.jso.JSObject;
  * {@code JSPromise} callbacks would pull in its machinery for wrapping any value as a Java object.
  */
 public interface Promise<T extends JSObject> extends JSObject {
-    void then(Fulfilled<T> onFulfilled, Rejected onRejected);
+    void then(Fulfilled<? super T> onFulfilled, Rejected onRejected);
 
     /** Called with the promise's value. */
     @JSFunctor

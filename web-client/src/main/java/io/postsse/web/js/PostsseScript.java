@@ -1,6 +1,7 @@
 package io.postsse.web.js;
 
 import io.postsse.protocol.CloseReason;
+import io.postsse.protocol.ServerSentEvent;
 import io.postsse.protocol.StreamError;
 import io.postsse.web.EventStream;
 import io.postsse.web.browser.AbortSignal;
@@ -84,43 +85,63 @@ public final class PostsseScript {
         JSObject types = typedHandlerNames(options);
         for (int i = 0; i < length(types); i++) {
             String type = stringAt(types, i);
-            builder.on(type, event -> callTyped(options, type,
-                    eventObject(event.type(), event.data(), event.lastEventId())));
+            builder.on(type, new Callbacks(options, type));
         }
-        builder.onOpen((status, responseHeaders) -> call(options, "onOpen", openObject(status, responseHeaders)))
-                .onEvent(event -> call(options, "onEvent", eventObject(event.type(), event.data(), event.lastEventId())))
-                .onError(error -> call(options, "onError", errorObject(kindName(error.kind()),
-                        error.status(), error.message(), error.detail(), error.retrying())))
-                .onClose(reason -> call(options, "onClose", closeObject(reasonName(reason))));
+        Callbacks callbacks = new Callbacks(options, null);
+        builder.onOpen(callbacks).onEvent(callbacks).onError(callbacks).onClose(callbacks);
         EventStream stream = builder.open();
         return handle(stream::close);
     }
 
-    // Spelled out rather than lower-casing name(): case mapping would pull the Unicode tables of
-    // TeaVM's class library into the script. Compared with == rather than switched on: a switch
-    // over an enum compiles to a lookup table built from a copy of values().
-    private static String reasonName(CloseReason reason) {
-        if (reason == CloseReason.COMPLETED) {
-            return "completed";
+    /**
+     * The options' callbacks, as the Java API's listeners: one class for all of them, since each
+     * class costs the script its own code.
+     */
+    private static final class Callbacks implements EventStream.OpenListener, EventStream.EventListener,
+            EventStream.ErrorListener, EventStream.CloseListener {
+        private final JSObject options;
+        /** The type whose {@code options.on} handler this calls; null: the options' own callbacks. */
+        private final String type;
+
+        Callbacks(JSObject options, String type) {
+            this.options = options;
+            this.type = type;
         }
-        return reason == CloseReason.CANCELLED ? "cancelled" : "failed";
+
+        @Override
+        public void onOpen(int status, Headers headers) {
+            call(options, "onOpen", openObject(status, headers));
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event) {
+            JSObject object = eventObject(event.type(), event.data(), event.lastEventId());
+            if (type != null) {
+                callTyped(options, type, object);
+            } else {
+                call(options, "onEvent", object);
+            }
+        }
+
+        @Override
+        public void onError(StreamError error) {
+            call(options, "onError", errorObject(lowerCase(error.kind().name()), error.status(), error.message(),
+                    error.detail(), error.retrying()));
+        }
+
+        @Override
+        public void onClose(CloseReason reason) {
+            call(options, "onClose", closeObject(lowerCase(reason.name())));
+        }
     }
 
-    private static String kindName(StreamError.Kind kind) {
-        if (kind == StreamError.Kind.NETWORK) {
-            return "network";
-        }
-        if (kind == StreamError.Kind.HTTP_STATUS) {
-            return "http_status";
-        }
-        if (kind == StreamError.Kind.CONTENT_TYPE) {
-            return "content_type";
-        }
-        if (kind == StreamError.Kind.PARSER_LIMIT) {
-            return "parser_limit";
-        }
-        return kind == StreamError.Kind.GONE ? "gone" : "handler_failed";
-    }
+    /**
+     * An enum constant's name as the script's API spells it: lower-cased by JavaScript, since Java's
+     * case mapping would pull the Unicode tables of TeaVM's class library into the script. The
+     * names are ASCII, so both agree.
+     */
+    @JSBody(params = "name", script = "return name.toLowerCase();")
+    private static native String lowerCase(String name);
 
     @JSBody(params = {"o", "key"}, script = "var v = o && o[key]; return v == null ? null : String(v);")
     private static native String string(JSObject options, String key);
