@@ -119,10 +119,12 @@ public final class EventStreamParser {
                 processLine(chunk, lineStart, position);
             } else {
                 keepPartial(chunk, lineStart, position);
-                // A String, as every other line is: one line type keeps the browser's script small.
-                String line = partialLine.toString();
-                partialLine.setLength(0);
-                processLine(line, 0, line.length());
+                // Processed in place: no copy of a long line before its value is taken.
+                try {
+                    processLine(partialLine, 0, partialLine.length());
+                } finally {
+                    partialLine.setLength(0);
+                }
             }
             position++;
             if (terminator == '\r') {
@@ -179,23 +181,18 @@ public final class EventStreamParser {
 
     private void checkLineLength(int length) {
         if (length > maxLineLength) {
-            throw limitExceeded("a line is longer than ", maxLineLength);
+            failed = true;
+            throw new StreamLimitException("a line is longer than " + decimal(maxLineLength) + " characters", maxLineLength);
         }
     }
 
-    /** Fails the parser; one place builds both limits' messages, which TeaVM would otherwise copy. */
-    private StreamLimitException limitExceeded(String what, int limit) {
-        failed = true;
-        return new StreamLimitException(what + decimal(limit) + " characters", limit);
-    }
-
-    private void processLine(String line, int start, int end) {
+    private void processLine(CharSequence line, int start, int end) {
         if (start == end) {
             dispatch();
             return;
         }
         if (line.charAt(start) == ':') {
-            handler.onComment(line.substring(start + 1, end));
+            handler.onComment(line.subSequence(start + 1, end).toString());
             return;
         }
         int colon = start;
@@ -219,7 +216,7 @@ public final class EventStreamParser {
             }
         } else if (nameLength == 5) {
             if (startsWith(line, start, "event")) {
-                eventType = line.substring(valueStart, end);
+                eventType = line.subSequence(valueStart, end).toString();
             } else if (startsWith(line, start, "retry")) {
                 setRetry(line, valueStart, end);
             }
@@ -229,7 +226,7 @@ public final class EventStreamParser {
     }
 
     /** Whether line holds name at start; the caller has checked the name's length. */
-    private static boolean startsWith(String line, int start, String name) {
+    private static boolean startsWith(CharSequence line, int start, String name) {
         for (int i = 0; i < name.length(); i++) {
             if (line.charAt(start + i) != name.charAt(i)) {
                 return false;
@@ -238,13 +235,13 @@ public final class EventStreamParser {
         return true;
     }
 
-    private void appendData(String line, int start, int end) {
+    private void appendData(CharSequence line, int start, int end) {
         int added = end - start;
         if (firstDataLine == null) {
             if (added > maxDataLength) {
                 failDataLimit();
             }
-            firstDataLine = line.substring(start, end);
+            firstDataLine = line.subSequence(start, end).toString();
             dataLength = added;
             return;
         }
@@ -262,7 +259,8 @@ public final class EventStreamParser {
     }
 
     private void failDataLimit() {
-        throw limitExceeded("an event's data is longer than ", maxDataLength);
+        failed = true;
+        throw new StreamLimitException("an event's data is longer than " + decimal(maxDataLength) + " characters", maxDataLength);
     }
 
     /**
@@ -279,16 +277,16 @@ public final class EventStreamParser {
         return new String(digits, start, digits.length - start);
     }
 
-    private void setLastEventIdBuffer(String line, int start, int end) {
+    private void setLastEventIdBuffer(CharSequence line, int start, int end) {
         for (int i = start; i < end; i++) {
             if (line.charAt(i) == '\0') {
                 return; // an id with NULL in it is ignored whole
             }
         }
-        lastEventIdBuffer = line.substring(start, end);
+        lastEventIdBuffer = line.subSequence(start, end).toString();
     }
 
-    private void setRetry(String line, int start, int end) {
+    private void setRetry(CharSequence line, int start, int end) {
         if (start == end) {
             return;
         }
