@@ -35,10 +35,23 @@ text "postsse (JDK 25, virtual threads) against an Express server of the seed's 
   "\`res.write\` per event), under the same load from lean NIO clients on loopback, over HTTP/1.1;" \
   "then over HTTP/2 without TLS (h2c; 100 streams share each connection, as a browser's tabs do), against" \
   "the same endpoint on Node's built-in \`http2\` module (Express cannot speak HTTP/2), loaded by" \
-  "Jetty's HTTP/2 client. Goal: one server holds 20,000 streams, read from the HTTP/2 table. Over" \
-  "HTTP/1.1 each stream holds a socket, and this sandbox caps a process at 20,000 open files" \
-  "(\`ulimit -Hn\`, which root cannot raise here): that run holds 19,000." \
-  "Rerun: \`bench/server-load.sh [streams] [seconds] [http2-streams]\`." ""
+  "Jetty's HTTP/2 client; then one node with 100,000 HTTP/2 streams on 1,000 connections, Node's" \
+  "\`http2\` beside it. The load clients run on the same two cores as the server. Over HTTP/1.1 each" \
+  "stream holds a socket, and this sandbox caps a process at 20,000 open files (\`ulimit -Hn\`, which" \
+  "root cannot raise here): that run holds 19,000." \
+  "" \
+  "Each stream sends 1 event a second. Two ways to produce them: a producer that loops and sleeps on" \
+  "its own (virtual) thread, as most apps write one; and events from a timer shared by all streams," \
+  "the producer having returned at once (\`events.keepOpen()\`), as the Node peers send from" \
+  "\`setInterval\`. postsse's JVM runs the serial collector with a 32 MiB young generation and little" \
+  "free heap kept (\`-XX:+UseSerialGC -Xms64m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20\`):" \
+  "held streams make a large, quiet old generation; rows marked G1 show the JVM's own choice here." \
+  "Memory per stream is the peak RSS less the idle RSS, over the streams; heap per stream, the heap" \
+  "after a collection once all are open, less the idle heap. Over HTTP/2, delays are given for a" \
+  "steady window (the 20 s from 2 s after the last stream opened) beside all events', which include" \
+  "the minute of opening 100,000 streams; the server's CPU per event is read from \`/proc\` over the" \
+  "same window." \
+  "Rerun: \`bench/server-load.sh [streams] [seconds] [http2-streams] [one-node-streams] [one-node-seconds]\`." ""
 run bench/server-load.sh
 
 section "5. Cancellation latency (server)"
