@@ -196,19 +196,21 @@ h2_row() {
     "$(field "$6" failed)" "$(field "$6" openSeconds)" "$(field "$6" steadyDelayP50Ms)" "$(field "$6" steadyDelayP99Ms)" \
     "$(field "$6" delayP99Ms)" "$7" "$(( (heap - $5) / $2 / 1024 ))" "$(( ($4 - $3) / $2 ))" "$(( $4 / 1024 ))"
 }
-h2_header() {
+# h2_table STREAMS RESULT... : the header, then a row for each server's result of run_h2
+h2_table() {
+  local count=$1; shift
   echo "| server | most streams open at once | failed | time to open them all | delay p50 ms, steady | delay p99 ms, steady | delay p99 ms, all events | server CPU µs/event, steady | heap/stream | RSS/stream | peak RSS |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for r in "$@"; do
+    IFS='|' read -r name idle_rss peak idle_heap load cpu <<<"$r"
+    h2_row "$name" "$count" "$idle_rss" "$peak" "$idle_heap" "$load" "$cpu"
+  done
 }
 echo "### Concurrency over HTTP/2: $h2streams streams on $(( (h2streams + 99) / 100 )) h2c connections, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
 echo
 echo "Steady: the 20 s from 2 s after the last stream opened, before the client asks for the heap."
 echo
-h2_header
-for r in "${h2results[@]}"; do
-  IFS='|' read -r name idle_rss peak idle_heap load cpu <<<"$r"
-  h2_row "$name" "$h2streams" "$idle_rss" "$peak" "$idle_heap" "$load" "$cpu"
-done
+h2_table "$h2streams" "${h2results[@]}"
 echo
 echo "### Resumable streams: what one costs while live, and once ended (HTTP/2, $h2streams streams, from the table above)"
 echo
@@ -222,11 +224,7 @@ done
 echo
 echo "### One node, $bigstreams streams over HTTP/2 on $(( (bigstreams + 99) / 100 )) h2c connections, each 1 event/s for $bigevents s (16-byte events, heartbeat 15 s for postsse)"
 echo
-h2_header
-for r in "${bigresults[@]}"; do
-  IFS='|' read -r name idle_rss peak idle_heap load cpu <<<"$r"
-  h2_row "$name" "$bigstreams" "$idle_rss" "$peak" "$idle_heap" "$load" "$cpu"
-done
+h2_table "$bigstreams" "${bigresults[@]}"
 echo
 echo "### Single stream: 300,000 events of 32 bytes, as fast as the server sends them"
 echo
