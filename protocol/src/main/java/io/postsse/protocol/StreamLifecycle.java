@@ -81,6 +81,14 @@ public final class StreamLifecycle {
     /** The type of a resumable stream's last event, its end marker. */
     public static final String END_EVENT = "postsse.end";
 
+    /**
+     * Where a resumable stream starts: the id before its first event ({@code <stream>:0}), from which
+     * a resume replays the whole stream.
+     */
+    public static String startOf(String streamId) {
+        return streamId + ":0";
+    }
+
     /** Receives the stream's callbacks, from inside the lifecycle's methods. */
     public interface Listener {
         /** A connection opened: 2xx {@code text/event-stream}. */
@@ -233,7 +241,7 @@ public final class StreamLifecycle {
             resumable = true;
             streamId = stream;
             if (lastEventId.isEmpty()) {
-                lastEventId = stream + ":0";
+                lastEventId = startOf(stream);
             }
         } else if (!resumable) {
             plain = true;

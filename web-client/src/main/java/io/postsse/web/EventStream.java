@@ -275,7 +275,7 @@ public final class EventStream {
     private void rememberStart() {
         String streamId = lifecycle.streamId();
         if (request.persistKey != null && lifecycle.lastEventId().isEmpty() && streamId != null) {
-            SavedStream.save(request.persistKey, request.url, streamId, streamId + ":0");
+            SavedStream.save(request.persistKey, request.url, streamId, StreamLifecycle.startOf(streamId));
         }
     }
 
