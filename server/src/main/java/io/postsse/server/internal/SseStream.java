@@ -457,8 +457,8 @@ final class SseStream implements EventEmitter {
     /**
      * Starts the writer: it writes frames as they come, and heartbeats while none do, until the
      * stream ends; the future completes with how it ended. It writes on {@code flushers}, whose
-     * tasks never block; its failures and its end are handled on {@code executor}, which may. Heartbeats are the caller's to ask for,
-     * with {@link #heartbeatIfDue}.
+     * tasks never block; its failures and its end are handled on {@code executor}, which may.
+     * Heartbeats are the caller's to ask for, with {@link #heartbeatIfDue}.
      *
      * <p>A stream that was cancelled, by its client, the server or its send timeout, is broken
      * before the future completes, so that the response never ends normally after it: no last

@@ -260,8 +260,8 @@ public final class StreamRoute<T> {
 
     /**
      * Admits the request, then handles it in asynchronous mode: no thread waits for its body, nor
-     * for its stream's writes. Whatever the handling throws, before the
-     * stream's head, is answered as a problem; the admission ends with the response.
+     * for its stream's writes. Whatever the handling throws, before the stream's head, is answered
+     * as a problem; the admission ends with the response.
      */
     private void respondLater(Context ctx, Callable<CompletableFuture<?>> handling) {
         Admission.Ticket ticket;
