@@ -93,6 +93,25 @@ class MetricsTest {
         };
     }
 
+    /**
+     * The producer of the outcome tests: it does what the order says, "complete", "fail", "throw",
+     * or "wait" (one event, then until stopped).
+     */
+    private static void asOrdered(Order order, EventEmitter events) throws Exception {
+        switch (order.action()) {
+            case "complete":
+                events.send("a");
+                return;
+            case "fail":
+                events.fail(502, "The model server answered 401.");
+                return;
+            case "throw":
+                throw new IllegalStateException("the producer's own failure");
+            default: // "wait"
+                MetricsTest.<Order>oneEventThenWait().produce(order, events);
+        }
+    }
+
     @Test
     void everyMeterOfARouteIsListedBeforeAnyStream() throws Exception {
         try (TestServer server = start(sse -> {
@@ -124,20 +143,7 @@ class MetricsTest {
     void streamsStartedAndEndedAreCountedByOutcome() throws Exception {
         try (TestServer server = start(sse -> {
             sse.maxStreamDuration = Duration.ofMillis(300);
-            sse.post("/s", Order.class, (request, events) -> {
-                switch (request.action()) {
-                    case "complete":
-                        events.send("a");
-                        return;
-                    case "fail":
-                        events.fail(502, "The model server answered 401.");
-                        return;
-                    case "throw":
-                        throw new IllegalStateException("the producer's own failure");
-                    default: // "wait": until stopped
-                        MetricsTest.<Order>oneEventThenWait().produce(request, events);
-                }
-            });
+            sse.post("/s", Order.class, MetricsTest::asOrdered);
         })) {
             for (int i = 0; i < 2; i++) {
                 try (RawHttp post = RawHttp.post(server, "/s", "{\"action\":\"complete\"}")) {
@@ -168,18 +174,7 @@ class MetricsTest {
     void resumableStreamsStartedAndEndedAreCountedByOutcome() throws Exception {
         try (TestServer server = start(sse -> {
             sse.maxStreamDuration = Duration.ofMillis(300);
-            sse.post("/r", Order.class, (request, events) -> {
-                switch (request.action()) {
-                    case "complete":
-                        events.send("a");
-                        return;
-                    case "fail":
-                        events.fail(502, "The model server answered 401.");
-                        return;
-                    default: // "wait": until stopped
-                        MetricsTest.<Order>oneEventThenWait().produce(request, events);
-                }
-            }).resumable();
+            sse.post("/r", Order.class, MetricsTest::asOrdered).resumable();
         })) {
             for (String what : List.of("complete", "complete", "fail", "wait")) {
                 try (RawHttp post = RawHttp.post(server, "/r", "{\"action\":\"" + what + "\"}")) {
