@@ -54,6 +54,9 @@ final class BodyReader implements ReadListener {
         }
     }
 
+    private static final int MIN_BUFFER = 512;
+    private static final int MAX_BUFFER = 8192;
+
     private final HttpServletRequest request;
     private final ServletInputStream in;
     private final long limit;
@@ -73,8 +76,9 @@ final class BodyReader implements ReadListener {
         this.limit = limit;
         this.budget = budget;
         this.body = new ByteArrayOutputStream(Math.max(64, expected));
-        // A declared length sizes the buffer to the body (and one more byte, to read the end at once).
-        this.buffer = new byte[expected > 0 ? Math.min(8192, expected + 1) : 8192];
+        // A declared length sizes the buffer to the body (and one more byte, to read the end at
+        // once); else it starts small, as most bodies are, and grows while reads fill it.
+        this.buffer = new byte[expected > 0 ? Math.min(MAX_BUFFER, expected + 1) : MIN_BUFFER];
     }
 
     /**
@@ -118,6 +122,9 @@ final class BodyReader implements ReadListener {
             }
             taken += read;
             body.write(buffer, 0, read);
+            if (read == buffer.length && buffer.length < MAX_BUFFER) {
+                buffer = new byte[Math.min(MAX_BUFFER, buffer.length * 4)];
+            }
         }
     }
 

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.javalin.json.JavalinJackson;
 import io.javalin.json.JsonMapper;
@@ -73,9 +75,12 @@ public final class RequestBodies {
     /**
      * The factory of the first read: strict RFC 8259 (Jackson's defaults), with its own limits out
      * of the way so that the checks against the app's limits, which say which limit a body broke,
-     * come first. Names are not interned: they are the client's.
+     * come first. Names are not interned: they are the client's. Its buffers are shared by every
+     * thread, not kept per thread: each request runs on a new virtual thread, which would make
+     * new ones for every body.
      */
     private static final JsonFactory STRICT = JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
             .streamReadConstraints(StreamReadConstraints.builder()
@@ -154,7 +159,7 @@ public final class RequestBodies {
         }
         T value;
         try {
-            value = mapper.fromJsonString(text, type);
+            value = fromJson(mapper, out.array(), out.position(), text, type);
         } catch (Exception e) { // Jackson's checked exceptions arrive unwrapped through Kotlin
             return Bound.problem(400, describeBindingFailure(e));
         }
@@ -237,6 +242,22 @@ public final class RequestBodies {
     }
 
     /** The limits the app's mapper reads with: the binding must not break one that the check let through. */
+    /**
+     * The checked text bound by the app's mapper. Jackson's (Javalin's default) reads the decoded
+     * characters in place: given the text, it would copy it into a buffer of its per-thread
+     * recycler, which every request's new virtual thread makes anew.
+     */
+    private static <T> T fromJson(JsonMapper mapper, char[] chars, int length, String text, Class<T> type)
+            throws Exception {
+        if (mapper instanceof JavalinJackson) {
+            ObjectMapper objectMapper = ((JavalinJackson) mapper).getMapper();
+            try (JsonParser parser = objectMapper.getFactory().createParser(chars, 0, length)) {
+                return objectMapper.readValue(parser, type);
+            }
+        }
+        return mapper.fromJsonString(text, type);
+    }
+
     private static StreamReadConstraints limitsOf(JsonMapper mapper) {
         if (mapper instanceof JavalinJackson) {
             return ((JavalinJackson) mapper).getMapper().getFactory().streamReadConstraints();
