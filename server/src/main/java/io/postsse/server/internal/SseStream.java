@@ -79,8 +79,12 @@ final class SseStream implements EventEmitter {
      * be made — so that only whoever sets it calls the writer, and the writer unsets it when idle.
      */
     private boolean writerBusy;
-    /** When the last write started ({@link System#nanoTime()}): the heartbeat counts from it. */
-    private long lastWrite;
+    /**
+     * When the last write started ({@link System#nanoTime()}): the heartbeat counts from it.
+     * Written under the lock; volatile so that the heartbeat's timer, which looks at every stream
+     * every second, passes over the streams written to lately without taking their locks.
+     */
+    private volatile long lastWrite;
 
     SseStream(String streamId, String lastEventId, RequestHead request, JsonMapper jsonMapper, int maxBufferedBytes,
             Duration sendTimeout, Duration heartbeat, Runnable abortConnection, Runnable preventEnd, StreamRecord record) {
@@ -507,6 +511,9 @@ final class SseStream implements EventEmitter {
      * for them all, rather than a timer each.
      */
     void heartbeatIfDue(long now) {
+        if (heartbeatNanos == 0 || now - lastWrite < heartbeatNanos) {
+            return;
+        }
         boolean wake = false;
         lock.lock();
         try {
