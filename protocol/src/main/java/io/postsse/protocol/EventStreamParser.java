@@ -312,7 +312,7 @@ public final class EventStreamParser {
         String type = eventType.isEmpty() ? ServerSentEvent.DEFAULT_TYPE : eventType;
         clearData();
         eventType = "";
-        handler.onEvent(new ServerSentEvent(type, data, lastEventId));
+        handler.onEvent(new ServerSentEvent(type, data, lastEventId, null));
     }
 
     private void clearData() {

@@ -304,6 +304,14 @@ public final class EventStream {
         errorResponse.text().then(reaction, reaction);
     }
 
+    /**
+     * A callback for the step, made from inside the stream: {@code stream.new Reaction(...)} would
+     * check {@code stream} for null, which compiles {@code Objects.requireNonNull} into the script.
+     */
+    private Reaction reaction(int step) {
+        return new Reaction(step, 0);
+    }
+
     /** Lets go of the current connection and any pending retry. */
     private void dropConnection() {
         if (retryTimer >= 0) {
@@ -630,7 +638,7 @@ public final class EventStream {
             EventStream stream = new EventStream(this);
             checkRequest(url, stream.requestInit());
             if (signal != null) {
-                AbortSignal.Handler close = stream.new Reaction(StreamLifecycle.CANCEL, 0);
+                AbortSignal.Handler close = stream.reaction(StreamLifecycle.CANCEL);
                 if (signal.isAborted()) {
                     // Closed at once, but after open() returned: no callback runs inside it.
                     queueMicrotask(close);

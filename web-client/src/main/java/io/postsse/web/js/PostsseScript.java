@@ -90,7 +90,8 @@ public final class PostsseScript {
         Callbacks callbacks = new Callbacks(options, null);
         builder.onOpen(callbacks).onEvent(callbacks).onError(callbacks).onClose(callbacks);
         EventStream stream = builder.open();
-        return handle(stream::close);
+        // A lambda, not stream::close, whose null check would compile Objects.requireNonNull into the script.
+        return handle(() -> stream.close());
     }
 
     /**
