@@ -35,8 +35,8 @@ public final class EventStreamParser {
     private int dataLength;
 
     private String eventType = "";
-    private String lastEventIdBuffer = "";
-    private String lastEventId = "";
+    private String lastEventIdBuffer;
+    private String lastEventId;
     private long retryMillis = -1;
     private boolean failed;
 
@@ -57,6 +57,30 @@ public final class EventStreamParser {
      * @param search how to find the next line end in a chunk; see {@link CharSearch}
      */
     public EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search) {
+        this(checked(handler, maxLineLength, maxDataLength, search), maxLineLength, maxDataLength, search, "");
+    }
+
+    /**
+     * The lifecycle's parser, which carries the last event ID over as {@link #resumeFrom} does.
+     * Its arguments are not checked: the lifecycle passes its own handler, a last event ID that is
+     * never null, and the search and limit from its settings, which the clients' builders have
+     * checked; and the checks would be compiled into the browser's script with their exceptions.
+     */
+    EventStreamParser(EventHandler handler, int maxLength, CharSearch search, String lastEventId) {
+        this(handler, maxLength, maxLength, search, lastEventId);
+    }
+
+    private EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search,
+            String lastEventId) {
+        this.handler = handler;
+        this.maxLineLength = maxLineLength;
+        this.maxDataLength = maxDataLength;
+        this.search = search;
+        this.lastEventId = lastEventId;
+        this.lastEventIdBuffer = lastEventId;
+    }
+
+    private static EventHandler checked(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search) {
         if (handler == null) {
             throw new NullPointerException("handler");
         }
@@ -66,10 +90,7 @@ public final class EventStreamParser {
         if (maxLineLength < 1 || maxDataLength < 1) {
             throw new IllegalArgumentException("limits must be positive");
         }
-        this.handler = handler;
-        this.maxLineLength = maxLineLength;
-        this.maxDataLength = maxDataLength;
-        this.search = search;
+        return handler;
     }
 
     /**

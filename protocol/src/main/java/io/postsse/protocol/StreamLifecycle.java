@@ -115,12 +115,16 @@ public final class StreamLifecycle {
         public int initialRetryMillis = 1000;
         /** The longest wait the policy gives (a {@code Retry-After} may ask for more). */
         public int maxRetryMillis = 30_000;
-        /** The longest line, and the most data in one event, in characters. */
+        /**
+         * The longest line, and the most data in one event, in characters: at least 1, which the
+         * clients' builders check; the lifecycle does not check it again.
+         */
         public int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
         /**
          * How the parser finds line ends: {@link CharSearch#STRING_INDEX_OF} on the JVM, the
-         * engine's own {@code indexOf} in the browser. Required: a default here would compile the
-         * JVM's search into the browser's script too.
+         * engine's own {@code indexOf} in the browser. Required (not checked: the first chunk read
+         * without it throws a {@code NullPointerException}): a default here would compile the JVM's
+         * search into the browser's script too.
          */
         public CharSearch search;
         /** The backoff; null: {@link RetryPolicy#exponentialWithJitter()}. */
@@ -247,8 +251,7 @@ public final class StreamLifecycle {
             plain = true;
         }
         state = READING;
-        parser = new EventStreamParser(parserHandler, maxLength, maxLength, search);
-        parser.resumeFrom(lastEventId);
+        parser = new EventStreamParser(parserHandler, maxLength, search, lastEventId);
         utf8 = null;
         try {
             listener.onOpen(status);

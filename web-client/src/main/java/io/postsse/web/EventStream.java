@@ -509,8 +509,15 @@ public final class EventStream {
             return this;
         }
 
-        /** The longest line, and the most data one event may carry, in characters. */
+        /**
+         * The longest line, and the most data one event may carry, in characters (default 1 Mi).
+         *
+         * @throws IllegalArgumentException when it is less than 1
+         */
         public Builder maxLength(int characters) {
+            if (characters < 1) {
+                throw new IllegalArgumentException("maxLength must be positive");
+            }
             settings.maxLength = characters;
             return this;
         }
