@@ -173,7 +173,8 @@ public final class StreamLifecycle {
 
     private int state = NEW;
     private EventStreamParser parser;
-    private Utf8StreamDecoder utf8;
+    /** The decoder of a body read as bytes; see {@link ByteDecoder} for why it is held by an interface. */
+    private ByteDecoder utf8;
     private String lastEventId;
     private int serverRetryMillis = -1;
     private int failuresInARow;
