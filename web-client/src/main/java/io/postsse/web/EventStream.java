@@ -1,6 +1,7 @@
 package io.postsse.web;
 
 import io.postsse.protocol.AsciiCase;
+import io.postsse.protocol.CharSearch;
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.RetryPolicy;
 import io.postsse.protocol.ServerSentEvent;
@@ -106,10 +107,11 @@ public final class EventStream {
     private EventStream(Builder request) {
         this.request = request;
         StreamLifecycle.Settings settings = request.settings;
-        settings.search = new NativeSearch();
-        settings.httpDates = EventStream::millisUntilDate;
+        Callbacks callbacks = new Callbacks();
+        settings.search = callbacks;
+        settings.httpDates = callbacks;
         settings.streamId = request.streamId != null ? request.streamId : newStreamId();
-        StreamLifecycle lifecycle = new StreamLifecycle(new Callbacks(), settings);
+        StreamLifecycle lifecycle = new StreamLifecycle(callbacks, settings);
         this.lifecycle = lifecycle;
     }
 
@@ -344,6 +346,9 @@ public final class EventStream {
             + " for (var i = 0; i < 16; i++) s += (b[i] + 256).toString(16).slice(1); return s;")
     private static native String newStreamId();
 
+    @JSBody(params = {"text", "c", "from"}, script = "return text.indexOf(String.fromCharCode(c), from);")
+    private static native int nativeIndexOf(String text, char c, int from);
+
     /** How long until an HTTP date, in milliseconds: 0 once it is past, -1 when the text is no date. */
     @JSBody(params = "text", script = "var at = Date.parse(text);"
             + " return isNaN(at) ? -1 : Math.min(2147483647, Math.max(0, Math.floor(at - Date.now())));")
@@ -415,8 +420,23 @@ public final class EventStream {
         }
     }
 
-    /** The lifecycle's callbacks, passed to the builder's listeners with what the browser adds. */
-    private final class Callbacks implements StreamLifecycle.Listener {
+    /**
+     * The lifecycle's callbacks, passed to the builder's listeners with what the browser adds; and
+     * what the lifecycle asks of the platform: the engine's own line-end search for the parser, and
+     * the reading of HTTP dates. One class for all, since each class costs the script its own code.
+     */
+    private final class Callbacks implements StreamLifecycle.Listener, CharSearch, StreamLifecycle.HttpDates {
+        /** The JavaScript engine's own {@code String.prototype.indexOf}. */
+        @Override
+        public int indexOf(String text, char c, int from) {
+            return nativeIndexOf(text, c, from);
+        }
+
+        @Override
+        public int millisUntil(String httpDate) {
+            return millisUntilDate(httpDate);
+        }
+
         @Override
         public void onOpen(int status) {
             if (request.onOpen != null) {
