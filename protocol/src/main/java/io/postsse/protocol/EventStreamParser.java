@@ -37,7 +37,9 @@ public final class EventStreamParser {
     private String eventType = "";
     private String lastEventIdBuffer;
     private String lastEventId;
-    private long retryMillis = -1;
+    /** -1 until a retry field is seen; kept by the public constructors' parser only (see {@link RetryField}). */
+    private long retryMillis;
+    private RetryField retryField;
     private boolean failed;
 
     /** A parser with the default limits. */
@@ -57,27 +59,45 @@ public final class EventStreamParser {
      * @param search how to find the next line end in a chunk; see {@link CharSearch}
      */
     public EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search) {
-        this(checked(handler, maxLineLength, maxDataLength, search), maxLineLength, maxDataLength, search, "");
+        this(checked(handler, maxLineLength, maxDataLength, search), maxLineLength, maxDataLength, search, "", null);
+        // Set here, not in the constructor the lifecycle's parser shares: see RetryField.
+        retryMillis = -1;
+        retryField = this::takeRetry;
     }
 
     /**
-     * The lifecycle's parser, which carries the last event ID over as {@link #resumeFrom} does.
+     * Takes the value of a valid retry field. This parser's own, made by the public constructors,
+     * reads it as a saturated long for {@link #retryMillis()} and {@link EventHandler#onRetry}; the
+     * lifecycle's parser hands it to the lifecycle, which reads it as a saturated int. Through this
+     * interface the long arithmetic is only reached from the public constructors, so TeaVM leaves it
+     * (and its {@code BigInt} helpers) out of the browser's script, whose only parser is the
+     * lifecycle's.
+     */
+    interface RetryField {
+        /** A valid retry field: its value is the ASCII digits {@code digits[start, end)}, at least one. */
+        void take(CharSequence digits, int start, int end);
+    }
+
+    /**
+     * The lifecycle's parser, which carries the last event ID over as {@link #resumeFrom} does and
+     * hands retry fields to {@code retryField}.
      * Its arguments are not checked: the lifecycle passes its own handler, a last event ID that is
      * never null, and the search and limit from its settings, which the clients' builders have
      * checked; and the checks would be compiled into the browser's script with their exceptions.
      */
-    EventStreamParser(EventHandler handler, int maxLength, CharSearch search, String lastEventId) {
-        this(handler, maxLength, maxLength, search, lastEventId);
+    EventStreamParser(EventHandler handler, int maxLength, CharSearch search, String lastEventId, RetryField retryField) {
+        this(handler, maxLength, maxLength, search, lastEventId, retryField);
     }
 
     private EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search,
-            String lastEventId) {
+            String lastEventId, RetryField retryField) {
         this.handler = handler;
         this.maxLineLength = maxLineLength;
         this.maxDataLength = maxDataLength;
         this.search = search;
         this.lastEventId = lastEventId;
         this.lastEventIdBuffer = lastEventId;
+        this.retryField = retryField;
     }
 
     private static EventHandler checked(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search) {
@@ -311,13 +331,20 @@ public final class EventStreamParser {
         if (start == end) {
             return;
         }
-        long value = 0;
         for (int i = start; i < end; i++) {
             char c = line.charAt(i);
             if (c < '0' || c > '9') {
                 return;
             }
-            value = value > (Long.MAX_VALUE - 9) / 10 ? Long.MAX_VALUE : value * 10 + (c - '0');
+        }
+        retryField.take(line, start, end);
+    }
+
+    /** The public constructors' {@link RetryField}. */
+    private void takeRetry(CharSequence digits, int start, int end) {
+        long value = 0;
+        for (int i = start; i < end; i++) {
+            value = value > (Long.MAX_VALUE - 9) / 10 ? Long.MAX_VALUE : value * 10 + (digits.charAt(i) - '0');
         }
         retryMillis = value;
         handler.onRetry(value);

@@ -159,17 +159,26 @@ public final class StreamLifecycle {
     private final CharSearch search;
     private final HttpDates httpDates;
     private final RetryPolicy retryPolicy;
-    private final EventHandler parserHandler = new EventHandler() {
+    private final ParserHandler parserHandler = new ParserHandler();
+
+    /** What each connection's parser finds: its events, and its retry fields as an int. */
+    private final class ParserHandler implements EventHandler, EventStreamParser.RetryField {
         @Override
         public void onEvent(ServerSentEvent event) {
             dispatch(event);
         }
 
+        /** The server's retry, saturated at {@code Integer.MAX_VALUE} (the longest wait the clients keep). */
         @Override
-        public void onRetry(long millis) {
-            serverRetryMillis = millis > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) millis;
+        public void take(CharSequence digits, int start, int end) {
+            int value = 0;
+            for (int i = start; i < end; i++) {
+                int digit = digits.charAt(i) - '0';
+                value = value > (Integer.MAX_VALUE - digit) / 10 ? Integer.MAX_VALUE : value * 10 + digit;
+            }
+            serverRetryMillis = value;
         }
-    };
+    }
 
     private int state = NEW;
     private EventStreamParser parser;
@@ -252,7 +261,7 @@ public final class StreamLifecycle {
             plain = true;
         }
         state = READING;
-        parser = new EventStreamParser(parserHandler, maxLength, search, lastEventId);
+        parser = new EventStreamParser(parserHandler, maxLength, search, lastEventId, parserHandler);
         utf8 = null;
         try {
             listener.onOpen(status);
