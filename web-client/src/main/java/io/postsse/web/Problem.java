@@ -24,13 +24,13 @@ abstract class Problem implements JSObject {
      * shown as it is. Trimmed as Java's {@code String.trim} does (characters up to U+0020), and
      * done in JavaScript, so that none of this compiles Java's string search into the script.
      */
-    // Short names: TeaVM keeps a script's own names as they are. t: the title, d: the detail.
-    @JSBody(params = {"status", "contentType", "text"}, script = "var t = 'HTTP ' + status,"
-            + " d = text.replace(/^[\\x00-\\x20]+|[\\x00-\\x20]+$/g, ''), v;"
-            + " if (d.length > 200) d = d.slice(0, 200) + '\\u2026';"
-            + " try { v = contentType != null && contentType.indexOf('json') >= 0 && JSON.parse(text); } catch (e) {}"
-            + " if (v && typeof v === 'object') { var a = typeof v.title === 'string', b = typeof v.detail === 'string';"
-            + " if (a || b) { if (a) t = v.title; d = b ? v.detail : ''; } }"
-            + " return {title: t, detail: d};")
+    @JSBody(params = {"status", "contentType", "text"}, script = "var title = 'HTTP ' + status,"
+            + " detail = text.replace(/^[\\x00-\\x20]+|[\\x00-\\x20]+$/g, ''), problem;"
+            + " if (detail.length > 200) detail = detail.slice(0, 200) + '\\u2026';"
+            + " try { problem = contentType != null && contentType.indexOf('json') >= 0 && JSON.parse(text); } catch (e) {}"
+            + " if (problem && typeof problem === 'object') {"
+            + " var hasTitle = typeof problem.title === 'string', hasDetail = typeof problem.detail === 'string';"
+            + " if (hasTitle || hasDetail) { if (hasTitle) title = problem.title; detail = hasDetail ? problem.detail : ''; } }"
+            + " return {title: title, detail: detail};")
     static native Problem of(int status, String contentType, String text);
 }
