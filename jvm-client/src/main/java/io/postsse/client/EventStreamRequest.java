@@ -129,8 +129,15 @@ public final class EventStreamRequest {
         return copy;
     }
 
-    /** The longest line, and the most data in one event, in characters. Default 1 Mi. */
+    /**
+     * The longest line, and the most data in one event, in characters. Default 1 Mi.
+     *
+     * @throws IllegalArgumentException when it is less than 1
+     */
     public EventStreamRequest maxLength(int characters) {
+        if (characters < 1) {
+            throw new IllegalArgumentException("maxLength must be positive");
+        }
         EventStreamRequest copy = copy();
         copy.maxLength = characters;
         return copy;

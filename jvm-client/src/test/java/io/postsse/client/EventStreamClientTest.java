@@ -362,6 +362,14 @@ class EventStreamClientTest {
     }
 
     @Test
+    void maxLengthMustBePositive() {
+        EventStreamRequest request = EventStreamRequest.post(URI.create("http://127.0.0.1:1/"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> request.maxLength(0));
+        assertEquals("maxLength must be positive", e.getMessage());
+        assertEquals(1, request.maxLength(1).maxLength());
+    }
+
+    @Test
     void streamCutShortIsNeverReportedComplete() throws Exception {
         try (RawHttpServer server = new RawHttpServer((request, exchange) -> {
             exchange.startStream();

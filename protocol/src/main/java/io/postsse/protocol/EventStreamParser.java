@@ -35,9 +35,11 @@ public final class EventStreamParser {
     private int dataLength;
 
     private String eventType = "";
-    private String lastEventIdBuffer = "";
-    private String lastEventId = "";
-    private long retryMillis = -1;
+    private String lastEventIdBuffer;
+    private String lastEventId;
+    /** -1 until a retry field is seen; kept by the public constructors' parser only (see {@link RetryField}). */
+    private long retryMillis;
+    private RetryField retryField;
     private boolean failed;
 
     /** A parser with the default limits. */
@@ -57,6 +59,48 @@ public final class EventStreamParser {
      * @param search how to find the next line end in a chunk; see {@link CharSearch}
      */
     public EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search) {
+        this(checked(handler, maxLineLength, maxDataLength, search), maxLineLength, maxDataLength, search, "", null);
+        // Set here, not in the constructor the lifecycle's parser shares: see RetryField.
+        retryMillis = -1;
+        retryField = this::takeRetry;
+    }
+
+    /**
+     * Takes the value of a valid retry field. This parser's own, made by the public constructors,
+     * reads it as a saturated long for {@link #retryMillis()} and {@link EventHandler#onRetry}; the
+     * lifecycle's parser hands it to the lifecycle, which reads it as a saturated int. Through this
+     * interface the long arithmetic is only reached from the public constructors, so TeaVM leaves it
+     * (and its {@code BigInt} helpers) out of the browser's script, whose only parser is the
+     * lifecycle's.
+     */
+    interface RetryField {
+        /** A valid retry field: its value is the ASCII digits {@code digits[start, end)}, at least one. */
+        void take(CharSequence digits, int start, int end);
+    }
+
+    /**
+     * The lifecycle's parser, which carries the last event ID over as {@link #resumeFrom} does and
+     * hands retry fields to {@code retryField}.
+     * Its arguments are not checked: the lifecycle passes its own handler, a last event ID that is
+     * never null, and the search and limit from its settings, which the clients' builders have
+     * checked; and the checks would be compiled into the browser's script with their exceptions.
+     */
+    EventStreamParser(EventHandler handler, int maxLength, CharSearch search, String lastEventId, RetryField retryField) {
+        this(handler, maxLength, maxLength, search, lastEventId, retryField);
+    }
+
+    private EventStreamParser(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search,
+            String lastEventId, RetryField retryField) {
+        this.handler = handler;
+        this.maxLineLength = maxLineLength;
+        this.maxDataLength = maxDataLength;
+        this.search = search;
+        this.lastEventId = lastEventId;
+        this.lastEventIdBuffer = lastEventId;
+        this.retryField = retryField;
+    }
+
+    private static EventHandler checked(EventHandler handler, int maxLineLength, int maxDataLength, CharSearch search) {
         if (handler == null) {
             throw new NullPointerException("handler");
         }
@@ -66,10 +110,7 @@ public final class EventStreamParser {
         if (maxLineLength < 1 || maxDataLength < 1) {
             throw new IllegalArgumentException("limits must be positive");
         }
-        this.handler = handler;
-        this.maxLineLength = maxLineLength;
-        this.maxDataLength = maxDataLength;
-        this.search = search;
+        return handler;
     }
 
     /**
@@ -290,13 +331,20 @@ public final class EventStreamParser {
         if (start == end) {
             return;
         }
-        long value = 0;
         for (int i = start; i < end; i++) {
             char c = line.charAt(i);
             if (c < '0' || c > '9') {
                 return;
             }
-            value = value > (Long.MAX_VALUE - 9) / 10 ? Long.MAX_VALUE : value * 10 + (c - '0');
+        }
+        retryField.take(line, start, end);
+    }
+
+    /** The public constructors' {@link RetryField}. */
+    private void takeRetry(CharSequence digits, int start, int end) {
+        long value = 0;
+        for (int i = start; i < end; i++) {
+            value = value > (Long.MAX_VALUE - 9) / 10 ? Long.MAX_VALUE : value * 10 + (digits.charAt(i) - '0');
         }
         retryMillis = value;
         handler.onRetry(value);
@@ -312,7 +360,7 @@ public final class EventStreamParser {
         String type = eventType.isEmpty() ? ServerSentEvent.DEFAULT_TYPE : eventType;
         clearData();
         eventType = "";
-        handler.onEvent(new ServerSentEvent(type, data, lastEventId));
+        handler.onEvent(new ServerSentEvent(type, data, lastEventId, null));
     }
 
     private void clearData() {

@@ -18,9 +18,18 @@ public final class ServerSentEvent {
     private final String lastEventId;
 
     public ServerSentEvent(String type, String data, String lastEventId) {
-        this.type = Objects.requireNonNull(type, "type");
-        this.data = Objects.requireNonNull(data, "data");
-        this.lastEventId = Objects.requireNonNull(lastEventId, "lastEventId");
+        this(Objects.requireNonNull(type, "type"), Objects.requireNonNull(data, "data"),
+                Objects.requireNonNull(lastEventId, "lastEventId"), null);
+    }
+
+    /**
+     * The parser's events, whose values are never null: not checked again, so that the checks are
+     * not compiled into the browser's script. {@code unchecked} only tells the constructors apart.
+     */
+    ServerSentEvent(String type, String data, String lastEventId, Void unchecked) {
+        this.type = type;
+        this.data = data;
+        this.lastEventId = lastEventId;
     }
 
     /** An event of type {@code message} with no last event ID. */

@@ -115,12 +115,16 @@ public final class StreamLifecycle {
         public int initialRetryMillis = 1000;
         /** The longest wait the policy gives (a {@code Retry-After} may ask for more). */
         public int maxRetryMillis = 30_000;
-        /** The longest line, and the most data in one event, in characters. */
+        /**
+         * The longest line, and the most data in one event, in characters: at least 1, which the
+         * clients' builders check; the lifecycle does not check it again.
+         */
         public int maxLength = EventStreamParser.DEFAULT_MAX_LENGTH;
         /**
          * How the parser finds line ends: {@link CharSearch#STRING_INDEX_OF} on the JVM, the
-         * engine's own {@code indexOf} in the browser. Required: a default here would compile the
-         * JVM's search into the browser's script too.
+         * engine's own {@code indexOf} in the browser. Required (not checked: the first chunk read
+         * without it throws a {@code NullPointerException}): a default here would compile the JVM's
+         * search into the browser's script too.
          */
         public CharSearch search;
         /** The backoff; null: {@link RetryPolicy#exponentialWithJitter()}. */
@@ -155,21 +159,31 @@ public final class StreamLifecycle {
     private final CharSearch search;
     private final HttpDates httpDates;
     private final RetryPolicy retryPolicy;
-    private final EventHandler parserHandler = new EventHandler() {
+    private final ParserHandler parserHandler = new ParserHandler();
+
+    /** What each connection's parser finds: its events, and its retry fields as an int. */
+    private final class ParserHandler implements EventHandler, EventStreamParser.RetryField {
         @Override
         public void onEvent(ServerSentEvent event) {
             dispatch(event);
         }
 
+        /** The server's retry, saturated at {@code Integer.MAX_VALUE} (the longest wait the clients keep). */
         @Override
-        public void onRetry(long millis) {
-            serverRetryMillis = millis > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) millis;
+        public void take(CharSequence digits, int start, int end) {
+            int value = 0;
+            for (int i = start; i < end; i++) {
+                int digit = digits.charAt(i) - '0';
+                value = value > (Integer.MAX_VALUE - digit) / 10 ? Integer.MAX_VALUE : value * 10 + digit;
+            }
+            serverRetryMillis = value;
         }
-    };
+    }
 
     private int state = NEW;
     private EventStreamParser parser;
-    private Utf8StreamDecoder utf8;
+    /** The decoder of a body read as bytes; see {@link ByteDecoder} for why it is held by an interface. */
+    private ByteDecoder utf8;
     private String lastEventId;
     private int serverRetryMillis = -1;
     private int failuresInARow;
@@ -247,8 +261,7 @@ public final class StreamLifecycle {
             plain = true;
         }
         state = READING;
-        parser = new EventStreamParser(parserHandler, maxLength, maxLength, search);
-        parser.resumeFrom(lastEventId);
+        parser = new EventStreamParser(parserHandler, maxLength, search, lastEventId, parserHandler);
         utf8 = null;
         try {
             listener.onOpen(status);

@@ -8,7 +8,7 @@ package io.postsse.protocol;
  *
  * <p>Not thread-safe: one decoder per stream.
  */
-public final class Utf8StreamDecoder {
+public final class Utf8StreamDecoder implements ByteDecoder {
     private static final char REPLACEMENT = '\uFFFD';
 
     private int codePoint;
@@ -21,6 +21,7 @@ public final class Utf8StreamDecoder {
     private char[] buffer = new char[0];
 
     /** Decodes the next chunk; bytes of a character not yet complete are kept for the next call. */
+    @Override
     public String decode(byte[] bytes, int offset, int length) {
         // At most one character per byte, plus one for a sequence left from the last chunk.
         char[] out = buffer;
@@ -91,6 +92,7 @@ public final class Utf8StreamDecoder {
     }
 
     /** Ends the stream: a character left incomplete becomes U+FFFD. */
+    @Override
     public String finish() {
         if (bytesNeeded == 0) {
             return "";

@@ -430,6 +430,19 @@ class StreamLifecycleTest {
     }
 
     @Test
+    void serversRetryFieldIsCappedAtTheLongestIntNotOverflowed() {
+        settings.retryPolicy = (failures, base, max) -> base;
+        String[][] cases = {{"0042", "42"}, {"2147483646", "2147483646"}, {"2147483647", "2147483647"},
+            {"2147483648", "2147483647"}, {"21474836470", "2147483647"}, {"99999999999999999999999", "2147483647"}};
+        for (String[] retry : cases) {
+            StreamLifecycle lifecycle = reading();
+            lifecycle.onText("retry: " + retry[0] + "\n\n");
+            lifecycle.onBroken("reset", null);
+            assertEquals(Integer.parseInt(retry[1]), lifecycle.retryDelayMillis(), retry[0]);
+        }
+    }
+
+    @Test
     void serversRetryFieldOutlivesItsConnection() {
         StreamLifecycle lifecycle = reading();
         lifecycle.onText("retry: 1500\n\n");

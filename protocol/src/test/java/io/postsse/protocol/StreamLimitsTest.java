@@ -54,6 +54,14 @@ class StreamLimitsTest {
     }
 
     @Test
+    void limitIsAnIntLimitEvenWhenGivenAsALong() {
+        assertEquals(5, new StreamLimitException("over", 5L).limit());
+        assertEquals(Integer.MAX_VALUE, new StreamLimitException("over", (long) Integer.MAX_VALUE).limit());
+        assertThrows(IllegalArgumentException.class, () -> new StreamLimitException("over", 1L << 32));
+        assertThrows(IllegalArgumentException.class, () -> new StreamLimitException("over", -1L << 40));
+    }
+
+    @Test
     void limitsAreWrittenInDecimal() {
         for (int n : new int[] {0, 1, 9, 10, 99, 100, 1 << 20, Integer.MAX_VALUE}) {
             assertEquals(Integer.toString(n), EventStreamParser.decimal(n));

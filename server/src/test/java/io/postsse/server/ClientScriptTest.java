@@ -159,11 +159,11 @@ class ClientScriptTest {
     }
 
     /**
-     * The compiled client inside a wrapper: from the strict-mode directive, which opens TeaVM's
-     * module, to its last export.
+     * The compiled client inside a wrapper: from the strict-mode directive, which opens the
+     * minified module (in either quotes), to its last export.
      */
     private static String compiledClient(String wrapped) {
-        int start = wrapped.indexOf("\"use strict\";");
+        int start = wrapped.indexOf("use strict") - 1;
         int end = wrapped.lastIndexOf("exports.");
         assertTrue(start > 0 && end > start, "a wrapped module: " + start + ".." + end);
         return wrapped.substring(start, end);

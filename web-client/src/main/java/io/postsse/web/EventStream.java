@@ -1,6 +1,7 @@
 package io.postsse.web;
 
 import io.postsse.protocol.AsciiCase;
+import io.postsse.protocol.CharSearch;
 import io.postsse.protocol.CloseReason;
 import io.postsse.protocol.RetryPolicy;
 import io.postsse.protocol.ServerSentEvent;
@@ -18,10 +19,9 @@ import io.postsse.web.browser.Response;
 import io.postsse.web.browser.TextDecoderStream;
 import io.postsse.web.browser.TextReadResult;
 import org.teavm.jso.JSBody;
+import org.teavm.jso.JSFunctor;
 import org.teavm.jso.JSObject;
-import org.teavm.jso.browser.TimerHandler;
 import org.teavm.jso.core.JSString;
-import org.teavm.jso.browser.Window;
 
 /**
  * A Server-Sent Events stream read with {@code fetch}, so that the request may be a POST with a
@@ -59,8 +59,10 @@ import org.teavm.jso.browser.Window;
  * <p>This class is most of {@code postsse.js}, and TeaVM compiles whatever it touches of the Java
  * class library into the script: hence no {@code HashMap}, no {@code long} arithmetic (emulated
  * with {@code BigInt}), no number parsing or formatting from {@code java.lang}, no static state
- * (each class with a static initialiser costs its own guard code), and promise callbacks typed as
- * JavaScript objects (see {@link Promise}).
+ * (each class with a static initialiser costs its own guard code), and every browser callback
+ * through one interface that takes a JavaScript object (see {@link Callback}): TeaVM hands such an
+ * argument over as it is, where TeaVM's own {@code JSPromise} callbacks would pull in its machinery
+ * for wrapping any value as a Java object.
  */
 public final class EventStream {
     /** Receives events. */
@@ -93,7 +95,8 @@ public final class EventStream {
      * connection can reach them late: a connection is let go (aborted) only once the lifecycle has
      * ended, or after its read, fetch or error body had already finished.
      */
-    private final Reaction onRead = new Reaction(StreamLifecycle.READ, 0);
+    private final Reaction onRead = new Reaction(StreamLifecycle.READ, false);
+    private final Reaction onReadFailed = new Reaction(StreamLifecycle.READ, true);
     private int retryTimer = -1;
     /** The listener on the application's {@link Builder#signal}, removed when the stream closes; null when none. */
     private JSObject abortListener;
@@ -106,10 +109,11 @@ public final class EventStream {
     private EventStream(Builder request) {
         this.request = request;
         StreamLifecycle.Settings settings = request.settings;
-        settings.search = new NativeSearch();
-        settings.httpDates = EventStream::millisUntilDate;
+        Callbacks callbacks = new Callbacks();
+        settings.search = callbacks;
+        settings.httpDates = callbacks;
         settings.streamId = request.streamId != null ? request.streamId : newStreamId();
-        StreamLifecycle lifecycle = new StreamLifecycle(new Callbacks(), settings);
+        StreamLifecycle lifecycle = new StreamLifecycle(callbacks, settings);
         this.lifecycle = lifecycle;
     }
 
@@ -176,12 +180,12 @@ public final class EventStream {
         if (next == StreamLifecycle.CONNECT) {
             connect();
         } else if (next == StreamLifecycle.READ) {
-            reader.read().then(onRead, onRead);
+            then(reader.read(), onRead, onReadFailed);
         } else if (next == StreamLifecycle.READ_ERROR_BODY) {
             readErrorBody(response);
         } else if (next == StreamLifecycle.WAIT) {
             dropConnection();
-            retryTimer = Window.setTimeout(new Reaction(StreamLifecycle.WAIT, 0), lifecycle.retryDelayMillis());
+            retryTimer = setTimeout(new Reaction(StreamLifecycle.WAIT, false), lifecycle.retryDelayMillis());
         } else {
             dropConnection();
             if (next == StreamLifecycle.CANCEL) {
@@ -199,8 +203,8 @@ public final class EventStream {
         abortController = new AbortController();
         RequestInit init = requestInit();
         init.setSignal(abortController.getSignal());
-        Reaction reaction = new Reaction(StreamLifecycle.CONNECT, 0);
-        Fetch.fetch(request.url, init).then(reaction, reaction);
+        then(Fetch.fetch(request.url, init), new Reaction(StreamLifecycle.CONNECT, false),
+                new Reaction(StreamLifecycle.CONNECT, true));
     }
 
     /** The request as the next connection sends it, but for its abort signal. */
@@ -299,15 +303,26 @@ public final class EventStream {
 
     /** Reads an error response for a problem JSON's title and detail, or an excerpt. */
     private void readErrorBody(Response errorResponse) {
-        Reaction reaction = new Reaction(StreamLifecycle.READ_ERROR_BODY, errorResponse.getStatus());
-        reaction.contentType = errorResponse.getHeaders().get("Content-Type");
-        errorResponse.text().then(reaction, reaction);
+        Reaction read = new Reaction(StreamLifecycle.READ_ERROR_BODY, false);
+        read.status = errorResponse.getStatus();
+        read.contentType = errorResponse.getHeaders().get("Content-Type");
+        Reaction failed = new Reaction(StreamLifecycle.READ_ERROR_BODY, true);
+        failed.status = read.status;
+        then(errorResponse.text(), read, failed);
+    }
+
+    /**
+     * A callback for the step, made from inside the stream: {@code stream.new Reaction(...)} would
+     * check {@code stream} for null, which compiles {@code Objects.requireNonNull} into the script.
+     */
+    private Reaction reaction(int step) {
+        return new Reaction(step, false);
     }
 
     /** Lets go of the current connection and any pending retry. */
     private void dropConnection() {
         if (retryTimer >= 0) {
-            Window.clearTimeout(retryTimer);
+            clearTimeout(retryTimer);
             retryTimer = -1;
         }
         if (abortController != null) {
@@ -318,14 +333,33 @@ public final class EventStream {
         response = null;
     }
 
+    /**
+     * What the browser calls back: a promise's outcome (its value, or the reason it was rejected),
+     * the retry timer, the application's abort signal; one interface for all, since each costs the
+     * script its own code.
+     */
+    @JSFunctor
+    interface Callback extends JSObject {
+        void call(JSObject value);
+    }
+
+    @JSBody(params = {"promise", "fulfilled", "rejected"}, script = "promise.then(fulfilled, rejected);")
+    private static native void then(Promise<?> promise, Callback fulfilled, Callback rejected);
+
+    @JSBody(params = {"callback", "millis"}, script = "return setTimeout(callback, millis);")
+    private static native int setTimeout(Callback callback, int millis);
+
+    @JSBody(params = "timer", script = "clearTimeout(timer);")
+    private static native void clearTimeout(int timer);
+
     @JSBody(params = {"signal", "handler"}, script = "signal.addEventListener('abort', handler); return handler;")
-    private static native JSObject addAbortListener(AbortSignal signal, AbortSignal.Handler handler);
+    private static native JSObject addAbortListener(AbortSignal signal, Callback handler);
 
     @JSBody(params = {"signal", "listener"}, script = "signal.removeEventListener('abort', listener);")
     private static native void removeAbortListener(AbortSignal signal, JSObject listener);
 
     @JSBody(params = "handler", script = "queueMicrotask(handler);")
-    private static native void queueMicrotask(AbortSignal.Handler handler);
+    private static native void queueMicrotask(Callback handler);
 
     /** Lets the promise settle unheard, so that its failure is not reported as unhandled either. */
     @JSBody(params = "promise", script = "promise.catch(function () {});")
@@ -335,6 +369,9 @@ public final class EventStream {
     @JSBody(script = "var b = crypto.getRandomValues(new Uint8Array(16)), s = '';"
             + " for (var i = 0; i < 16; i++) s += (b[i] + 256).toString(16).slice(1); return s;")
     private static native String newStreamId();
+
+    @JSBody(params = {"text", "c", "from"}, script = "return text.indexOf(String.fromCharCode(c), from);")
+    private static native int nativeIndexOf(String text, char c, int from);
 
     /** How long until an HTTP date, in milliseconds: 0 once it is past, -1 when the text is no date. */
     @JSBody(params = "text", script = "var at = Date.parse(text);"
@@ -355,25 +392,41 @@ public final class EventStream {
     /**
      * What the browser calls back, for the step the lifecycle asked for: a fetch's response or
      * failure, a read's chunk or failure, an error body's text or failure, the retry timer, the
-     * application's abort signal. One class told apart by its step, rather than a lambda each:
-     * every class costs {@code postsse.js} its own code.
+     * application's abort signal. One class told apart by its step (and, for a promise, by whether
+     * it is told the failure), rather than a lambda each: every class costs {@code postsse.js} its
+     * own code.
      */
-    private final class Reaction implements Promise.Fulfilled<JSObject>, Promise.Rejected, TimerHandler,
-            AbortSignal.Handler {
+    private final class Reaction implements Callback {
         /** {@link StreamLifecycle#CONNECT}, {@code READ}, {@code READ_ERROR_BODY}, {@code WAIT} or {@code CANCEL}. */
         private final int step;
+        /** For a promise: whether this is told its failure rather than its value. */
+        private final boolean failed;
         /** The error response's status and content type, for {@code READ_ERROR_BODY}. */
-        private final int status;
+        private int status;
         private String contentType;
 
-        Reaction(int step, int status) {
+        Reaction(int step, boolean failed) {
             this.step = step;
-            this.status = status;
+            this.failed = failed;
         }
 
         @Override
-        public void fulfilled(JSObject value) {
-            if (step == StreamLifecycle.CONNECT) {
+        public void call(JSObject value) {
+            if (step == StreamLifecycle.WAIT) {
+                retryTimer = -1;
+                act(lifecycle.onRetryTimer());
+            } else if (step == StreamLifecycle.CANCEL) {
+                close();
+            } else if (failed) {
+                JsError reason = value.cast();
+                if (step == StreamLifecycle.CONNECT) {
+                    act(lifecycle.onConnectFailed(describe(reason), null));
+                } else if (step == StreamLifecycle.READ) {
+                    act(lifecycle.onBroken(describe(reason), null));
+                } else {
+                    act(lifecycle.onErrorBody(httpStatusTitle(status), ""));
+                }
+            } else if (step == StreamLifecycle.CONNECT) {
                 onResponse(value.cast());
             } else if (step == StreamLifecycle.READ) {
                 TextReadResult result = value.cast();
@@ -383,32 +436,25 @@ public final class EventStream {
                 act(lifecycle.onErrorBody(problem.getTitle(), problem.getDetail()));
             }
         }
-
-        @Override
-        public void rejected(JsError reason) {
-            if (step == StreamLifecycle.CONNECT) {
-                act(lifecycle.onConnectFailed(describe(reason), null));
-            } else if (step == StreamLifecycle.READ) {
-                act(lifecycle.onBroken(describe(reason), null));
-            } else {
-                act(lifecycle.onErrorBody(httpStatusTitle(status), ""));
-            }
-        }
-
-        @Override
-        public void onTimer() {
-            retryTimer = -1;
-            act(lifecycle.onRetryTimer());
-        }
-
-        @Override
-        public void onAbort() {
-            close();
-        }
     }
 
-    /** The lifecycle's callbacks, passed to the builder's listeners with what the browser adds. */
-    private final class Callbacks implements StreamLifecycle.Listener {
+    /**
+     * The lifecycle's callbacks, passed to the builder's listeners with what the browser adds; and
+     * what the lifecycle asks of the platform: the engine's own line-end search for the parser, and
+     * the reading of HTTP dates. One class for all, since each class costs the script its own code.
+     */
+    private final class Callbacks implements StreamLifecycle.Listener, CharSearch, StreamLifecycle.HttpDates {
+        /** The JavaScript engine's own {@code String.prototype.indexOf}. */
+        @Override
+        public int indexOf(String text, char c, int from) {
+            return nativeIndexOf(text, c, from);
+        }
+
+        @Override
+        public int millisUntil(String httpDate) {
+            return millisUntilDate(httpDate);
+        }
+
         @Override
         public void onOpen(int status) {
             if (request.onOpen != null) {
@@ -501,8 +547,15 @@ public final class EventStream {
             return this;
         }
 
-        /** The longest line, and the most data one event may carry, in characters. */
+        /**
+         * The longest line, and the most data one event may carry, in characters (default 1 Mi).
+         *
+         * @throws IllegalArgumentException when it is less than 1
+         */
         public Builder maxLength(int characters) {
+            if (characters < 1) {
+                throw new IllegalArgumentException("maxLength must be positive");
+            }
             settings.maxLength = characters;
             return this;
         }
@@ -630,7 +683,7 @@ public final class EventStream {
             EventStream stream = new EventStream(this);
             checkRequest(url, stream.requestInit());
             if (signal != null) {
-                AbortSignal.Handler close = stream.new Reaction(StreamLifecycle.CANCEL, 0);
+                Callback close = stream.reaction(StreamLifecycle.CANCEL);
                 if (signal.isAborted()) {
                     // Closed at once, but after open() returned: no callback runs inside it.
                     queueMicrotask(close);

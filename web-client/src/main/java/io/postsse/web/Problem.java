@@ -25,14 +25,12 @@ abstract class Problem implements JSObject {
      * done in JavaScript, so that none of this compiles Java's string search into the script.
      */
     @JSBody(params = {"status", "contentType", "text"}, script = "var title = 'HTTP ' + status,"
-            + " detail = text.replace(/^[\\x00-\\x20]+|[\\x00-\\x20]+$/g, ''), v = null;"
+            + " detail = text.replace(/^[\\x00-\\x20]+|[\\x00-\\x20]+$/g, ''), problem;"
             + " if (detail.length > 200) detail = detail.slice(0, 200) + '\\u2026';"
-            + " if (contentType != null && contentType.indexOf('json') >= 0) {"
-            + " try { v = JSON.parse(text); } catch (e) { v = null; } }"
-            + " if (v !== null && typeof v === 'object') {"
-            + " var given = typeof v.title === 'string' ? v.title : null,"
-            + " more = typeof v.detail === 'string' ? v.detail : null;"
-            + " if (given !== null || more !== null) { if (given !== null) title = given; detail = more === null ? '' : more; } }"
+            + " try { problem = contentType != null && contentType.indexOf('json') >= 0 && JSON.parse(text); } catch (e) {}"
+            + " if (problem && typeof problem === 'object') {"
+            + " var hasTitle = typeof problem.title === 'string', hasDetail = typeof problem.detail === 'string';"
+            + " if (hasTitle || hasDetail) { if (hasTitle) title = problem.title; detail = hasDetail ? problem.detail : ''; } }"
             + " return {title: title, detail: detail};")
     static native Problem of(int status, String contentType, String text);
 }

@@ -95,6 +95,15 @@ class WebClientTest extends ClientBehaviourTests {
     }
 
     @InBothBrowsers
+    void maxLengthMustBePositive(TestBrowser browser) {
+        try (Page page = open(browser)) {
+            stream(page, "/echo", Map.of("maxLength", 0));
+            assertEquals(List.of("threw maxLength must be positive"), log(page));
+            assertEquals(List.of(), fetches(page));
+        }
+    }
+
+    @InBothBrowsers
     void retryPolicyIsGivenTheFailuresInARowTheFirstDelayAndTheLongest(TestBrowser browser) {
         String key = key(browser, "policy");
         try (Page page = open(browser)) {

@@ -1,19 +1,12 @@
 package io.postsse.web.browser;
 
 import org.teavm.jso.JSClass;
-import org.teavm.jso.JSFunctor;
 import org.teavm.jso.JSObject;
 import org.teavm.jso.JSProperty;
 
 /** The signal of an {@link AbortController}: the one handed to {@code fetch}, or an application's. */
 @JSClass
 public class AbortSignal implements JSObject {
-    /** Called when the signal aborts. */
-    @JSFunctor
-    public interface Handler extends JSObject {
-        void onAbort();
-    }
-
     private AbortSignal() {
     }
 

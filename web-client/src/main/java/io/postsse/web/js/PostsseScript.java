@@ -89,19 +89,21 @@ public final class PostsseScript {
         }
         Callbacks callbacks = new Callbacks(options, null);
         builder.onOpen(callbacks).onEvent(callbacks).onError(callbacks).onClose(callbacks);
-        EventStream stream = builder.open();
-        return handle(stream::close);
+        callbacks.stream = builder.open();
+        return handle(callbacks);
     }
 
     /**
-     * The options' callbacks, as the Java API's listeners: one class for all of them, since each
-     * class costs the script its own code.
+     * The options' callbacks, as the Java API's listeners, and the handle's {@code close}: one class
+     * for all of them, since each class costs the script its own code.
      */
     private static final class Callbacks implements EventStream.OpenListener, EventStream.EventListener,
-            EventStream.ErrorListener, EventStream.CloseListener {
+            EventStream.ErrorListener, EventStream.CloseListener, CloseFunction {
         private final JSObject options;
         /** The type whose {@code options.on} handler this calls; null: the options' own callbacks. */
         private final String type;
+        /** The stream the handle closes, once opened. */
+        private EventStream stream;
 
         Callbacks(JSObject options, String type) {
             this.options = options;
@@ -132,6 +134,11 @@ public final class PostsseScript {
         @Override
         public void onClose(CloseReason reason) {
             call(options, "onClose", closeObject(lowerCase(reason.name())));
+        }
+
+        @Override
+        public void close() {
+            stream.close();
         }
     }
 
