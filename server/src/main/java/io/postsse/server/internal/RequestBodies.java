@@ -251,7 +251,8 @@ public final class RequestBodies {
             throws Exception {
         if (mapper instanceof JavalinJackson) {
             ObjectMapper objectMapper = ((JavalinJackson) mapper).getMapper();
-            try (JsonParser parser = objectMapper.getFactory().createParser(chars, 0, length)) {
+            // The mapper's own parser (its features applied, as readValue(String) would), over the chars.
+            try (JsonParser parser = objectMapper.createParser(chars, 0, length)) {
                 return objectMapper.readValue(parser, type);
             }
         }
