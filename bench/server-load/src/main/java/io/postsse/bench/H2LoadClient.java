@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -146,18 +145,12 @@ public final class H2LoadClient {
             }
         }
 
-        /** A "data: <micros> ..." line: one event of the benchmark's. */
+        /** A line ended: counted when it is one of the benchmark's events. */
         void onLine() {
-            if (lineLength < 7 || line[0] != 'd' || line[4] != ':' || line[5] != ' ' || line[6] < '0' || line[6] > '9') {
-                return; // not an event of the benchmark's (a resumable stream's end marker)
+            int bucket = LoadClient.delayBucket(line, lineLength);
+            if (bucket < 0) {
+                return;
             }
-            long sentMicros = 0;
-            for (int i = 6; i < lineLength && line[i] >= '0' && line[i] <= '9'; i++) {
-                sentMicros = sentMicros * 10 + (line[i] - '0');
-            }
-            Instant now = Instant.now();
-            long delay = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000 - sentMicros;
-            int bucket = (int) Math.max(0, Math.min(LoadClient.BUCKETS - 1, delay / LoadClient.BUCKET_MICROS));
             histogram[bucket]++;
             long at = System.nanoTime();
             if (at >= steadyFrom && at < steadyUntil) {

@@ -198,8 +198,23 @@ public final class LoadClient {
             }
             return;
         }
+        int bucket = delayBucket(line, length);
+        if (bucket < 0) {
+            return;
+        }
+        histogram[bucket]++;
+        stream.received++;
+        events++;
+    }
+
+    /**
+     * The histogram bucket of an event's delay, from a "data: <micros> ..." line: its send time in
+     * epoch microseconds against now; -1 for a line that is not an event of the benchmark's (a
+     * resumable stream's end marker, say).
+     */
+    static int delayBucket(byte[] line, int length) {
         if (length < 7 || line[0] != 'd' || line[4] != ':' || line[5] != ' ' || line[6] < '0' || line[6] > '9') {
-            return; // not an event of the benchmark's (a resumable stream's end marker)
+            return -1;
         }
         long sentMicros = 0;
         for (int i = 6; i < length && line[i] >= '0' && line[i] <= '9'; i++) {
@@ -207,9 +222,7 @@ public final class LoadClient {
         }
         Instant now = Instant.now();
         long delay = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000 - sentMicros;
-        histogram[(int) Math.max(0, Math.min(histogram.length - 1, delay / BUCKET_MICROS))]++;
-        stream.received++;
-        events++;
+        return (int) Math.max(0, Math.min(BUCKETS - 1, delay / BUCKET_MICROS));
     }
 
     static double percentile(long[] histogram, int percent) {
