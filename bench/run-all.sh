@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and rewrites BENCHMARKS.md with today's tables.
-# Usage: bench/run-all.sh        (about 15 minutes; needs Node.js and npm for the JavaScript peers, redis-server for section 9)
+# Usage: bench/run-all.sh        (about an hour; needs Node.js and npm for the JavaScript peers, redis-server for section 9)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -51,8 +51,10 @@ text "postsse (JDK 25, virtual threads) against an Express server of the seed's 
   "Memory per stream is the peak RSS less the idle RSS, over the streams; heap per stream, the heap" \
   "after a collection once all are open, less the idle heap. Over HTTP/2, delays are given for a" \
   "steady window (the 20 s from 2 s after the last stream opened) beside all events', which include" \
-  "the minute of opening 100,000 streams; the server's CPU per event is read from \`/proc\` over the" \
-  "same window." \
+  "the half minute of opening 100,000 streams; the server's CPU per event is read from \`/proc\` over" \
+  "the same window. A server that fell behind while the streams opened is still catching up in the" \
+  "steady window, so a settled window is given too: 10 s from the first second of the steady window" \
+  "whose events arrived at the streams' own rate, the backlog drained." \
   "Rerun: \`bench/server-load.sh [streams] [seconds] [http2-streams] [one-node-streams] [one-node-seconds]\`." ""
 run bench/server-load.sh
 

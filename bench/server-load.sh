@@ -191,16 +191,20 @@ done
 echo
 # h2_row NAME STREAMS IDLE_RSS_KB PEAK_RSS_KB IDLE_HEAP_BYTES LOAD CPU
 h2_row() {
-  local heap; heap=$(first serverHeapBytes "$6")
-  printf "| %s | %s | %s | %s s | %s | %s | %s | %s | %s KiB | %s KiB | %s MiB |\n" "$1" "$(field "$6" mostOpen)" \
+  local heap settled; heap=$(first serverHeapBytes "$6")
+  settled="did not settle"
+  if [ "$(field "$6" settledAfterSeconds)" != "-1.0" ]; then
+    settled="$(field "$6" settledDelayP50Ms) / $(field "$6" settledDelayP99Ms) (from $(field "$6" settledAfterSeconds) s)"
+  fi
+  printf "| %s | %s | %s | %s s | %s | %s | %s | %s | %s KiB | %s KiB | %s MiB | %s |\n" "$1" "$(field "$6" mostOpen)" \
     "$(field "$6" failed)" "$(field "$6" openSeconds)" "$(field "$6" steadyDelayP50Ms)" "$(field "$6" steadyDelayP99Ms)" \
-    "$(field "$6" delayP99Ms)" "$7" "$(( (heap - $5) / $2 / 1024 ))" "$(( ($4 - $3) / $2 ))" "$(( $4 / 1024 ))"
+    "$(field "$6" delayP99Ms)" "$7" "$(( (heap - $5) / $2 / 1024 ))" "$(( ($4 - $3) / $2 ))" "$(( $4 / 1024 ))" "$settled"
 }
 # h2_table STREAMS RESULT... : the header, then a row for each server's result of run_h2
 h2_table() {
   local count=$1; shift
-  echo "| server | most streams open at once | failed | time to open them all | delay p50 ms, steady | delay p99 ms, steady | delay p99 ms, all events | server CPU µs/event, steady | heap/stream | RSS/stream | peak RSS |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| server | most streams open at once | failed | time to open them all | delay p50 ms, steady | delay p99 ms, steady | delay p99 ms, all events | server CPU µs/event, steady | heap/stream | RSS/stream | peak RSS | delay p50 / p99 ms, settled (its start after the last stream opened) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "$@"; do
     IFS='|' read -r name idle_rss peak idle_heap load cpu <<<"$r"
     h2_row "$name" "$count" "$idle_rss" "$peak" "$idle_heap" "$load" "$cpu"
@@ -208,7 +212,9 @@ h2_table() {
 }
 echo "### Concurrency over HTTP/2: $h2streams streams on $(( (h2streams + 99) / 100 )) h2c connections, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
 echo
-echo "Steady: the 20 s from 2 s after the last stream opened, before the client asks for the heap."
+echo "Steady: the 20 s from 2 s after the last stream opened. Settled: the 10 s from the first whole second of"
+echo "the steady window that received what the streams send in a second (±5%), once any backlog of the"
+echo "opening has drained; the client asks for the heap after both."
 echo
 h2_table "$h2streams" "${h2results[@]}"
 echo

@@ -38,6 +38,13 @@ import java.util.List;
  * collection may pause the server. Each stream must send events past the window's end. With
  * {@code -Dwindow=<file>}, the client appends "from" and "until" to the file as the window opens
  * and closes.
+ *
+ * <p>The steady window may still hold the drain of what queued while the streams opened: a server
+ * that fell behind sends faster than the streams' own rate until it has caught up. So the client
+ * also reports a settled window, of {@code -Dsettled=<seconds>} (10 by default): it starts at the
+ * first whole second of the steady window in which the events received were within 5% of what the
+ * streams send in a second; when no such second came in the steady window, there is none (its
+ * start -1, its delays NaN). The server's heap is asked for once both windows have closed.
  */
 public final class H2LoadClient {
     private static final int MAX_PENDING_STREAMS = 1000;
@@ -58,6 +65,17 @@ public final class H2LoadClient {
     /** The steady window, in {@link System#nanoTime()}: set once every stream has opened. */
     private static long steadyFrom = Long.MAX_VALUE;
     private static long steadyUntil = Long.MAX_VALUE;
+    /** The delays of the events received in the settled window. */
+    private static final long[] settledHistogram = new long[LoadClient.BUCKETS];
+    /** What the streams send in a second, together: a second that received this, ±5%, is settled. */
+    private static long sentPerSecond;
+    private static long settledNanos;
+    /** The second under watch while the settled window is looked for, and what it received so far. */
+    private static long secondFrom = Long.MAX_VALUE;
+    private static long receivedInSecond;
+    /** The settled window, in {@link System#nanoTime()}: set at the first settled second. */
+    private static long settledFrom = Long.MAX_VALUE;
+    private static long settledUntil = Long.MAX_VALUE;
     private static int open;
     private static int mostOpen;
     private static long events;
@@ -155,6 +173,22 @@ public final class H2LoadClient {
             long at = System.nanoTime();
             if (at >= steadyFrom && at < steadyUntil) {
                 steadyHistogram[bucket]++;
+            }
+            if (at >= settledFrom) {
+                if (at < settledUntil) {
+                    settledHistogram[bucket]++;
+                }
+            } else if (at >= steadyFrom && at < steadyUntil) {
+                if (at - secondFrom >= 1_000_000_000L) {
+                    if (Math.abs(receivedInSecond - sentPerSecond) * 20 <= sentPerSecond) {
+                        settledFrom = at;
+                        settledUntil = at + settledNanos;
+                        settledHistogram[bucket]++;
+                    }
+                    secondFrom = at;
+                    receivedInSecond = 0;
+                }
+                receivedInSecond++;
             }
             received++;
             events++;
@@ -415,6 +449,9 @@ public final class H2LoadClient {
         }
         long started = System.nanoTime();
         long steadyNanos = Long.getLong("steady", 20) * 1_000_000_000L;
+        settledNanos = Long.getLong("settled", 10) * 1_000_000_000L;
+        sentPerSecond = (long) streams * 1000 / intervalMs;
+        boolean windowClosed = false;
         StatsLoad heapAtPlateau = null;
         long allConnectedAt = 0;
         boolean windowOpened = false;
@@ -439,13 +476,18 @@ public final class H2LoadClient {
                 allConnectedAt = System.nanoTime();
                 steadyFrom = allConnectedAt + 2_000_000_000L;
                 steadyUntil = steadyFrom + steadyNanos;
+                secondFrom = steadyFrom;
             }
             if (!windowOpened && System.nanoTime() >= steadyFrom) {
                 windowOpened = true;
                 mark("from");
             }
-            if (heapAtPlateau == null && allConnectedAt != 0 && System.nanoTime() >= steadyUntil) {
+            if (!windowClosed && System.nanoTime() >= steadyUntil) {
+                windowClosed = true;
                 mark("until");
+            }
+            if (heapAtPlateau == null && windowClosed
+                    && (settledFrom == Long.MAX_VALUE || System.nanoTime() >= settledUntil)) {
                 String breakdown = System.getProperty("breakdown");
                 heapAtPlateau = askStats(connections.get(0), authority, breakdown == null ? "" : "?breakdown=" + breakdown);
             }
@@ -466,16 +508,25 @@ public final class H2LoadClient {
             steadyEvents += count;
         }
         double openSeconds = allConnectedAt == 0 ? -1 : (allConnectedAt - started) / 1e9;
+        long settledEvents = 0;
+        for (long count : settledHistogram) {
+            settledEvents += count;
+        }
+        double settledAfter = settledFrom == Long.MAX_VALUE ? -1 : (settledFrom - allConnectedAt) / 1e9;
         System.out.printf("{\"streams\":%d,\"connections\":%d,\"connected\":%d,\"completed\":%d,\"failed\":%d,\"events\":%d,"
                         + "\"seconds\":%.1f,\"eventsPerSecond\":%.0f,\"megabytesPerSecond\":%.1f,"
                         + "\"delayP50Ms\":%.1f,\"delayP99Ms\":%.1f,\"delayMaxMs\":%.1f,\"serverHeapBytes\":%d,"
                         + "\"serverHeapAfterBytes\":%d,\"mostOpen\":%d,\"openSeconds\":%.1f,\"steadyEvents\":%d,"
-                        + "\"steadyDelayP50Ms\":%.1f,\"steadyDelayP99Ms\":%.1f,\"steadyDelayMaxMs\":%.1f}%n",
+                        + "\"steadyDelayP50Ms\":%.1f,\"steadyDelayP99Ms\":%.1f,\"steadyDelayMaxMs\":%.1f,"
+                        + "\"settledAfterSeconds\":%.1f,\"settledEvents\":%d,\"settledDelayP50Ms\":%.1f,"
+                        + "\"settledDelayP99Ms\":%.1f}%n",
                 streams, connectionCount, connected, completed, streams - completed, totalEvents, seconds,
                 totalEvents / seconds, totalBytes / seconds / 1e6, LoadClient.percentile(delays, 50),
                 LoadClient.percentile(delays, 99), LoadClient.percentile(delays, 100), serverHeap, serverHeapAfter,
                 mostOpen, openSeconds, steadyEvents, LoadClient.percentile(steadyHistogram, 50),
-                LoadClient.percentile(steadyHistogram, 99), LoadClient.percentile(steadyHistogram, 100));
+                LoadClient.percentile(steadyHistogram, 99), LoadClient.percentile(steadyHistogram, 100),
+                settledAfter, settledEvents, LoadClient.percentile(settledHistogram, 50),
+                LoadClient.percentile(settledHistogram, 99));
         for (Connection connection : connections) {
             connection.close();
         }
