@@ -100,9 +100,9 @@ for producer in ("postsse, events from a shared timer", "postsse, a producer thr
         met = number(ours[7]) <= number(express[7])
         why = ""
         if not met:
-            why = ("A virtual thread per stream, asleep between events, keeps its stack in the heap, and the "
-                   "collector's young generation fills with the garbage of its wake-ups; see the HTTP/1.1 "
-                   "breakdown: where postsse's bytes go.")
+            why = ("A virtual thread per stream, asleep between events, keeps its stack in the heap; once that "
+                   "stack chunk has been promoted, each park allocates a new one, and the old ones wait for a "
+                   "full collection. See the HTTP/1.1 breakdown, and what is left, at the end of sections 3 and 4.")
         goals.append((f"RSS per stream over HTTP/1.1 ≤ Express's, {int(number(ours[1])):,} streams: {producer}",
                       f"{ours[7]} against {express[7]}"
                       + (f" (G1 as the JVM picks it, a thread per stream: {g1[7]})" if g1 else ""), met, why))
@@ -114,8 +114,8 @@ for producer in ("postsse, events from a shared timer", "postsse, a producer thr
         ratio = number(ours[9]) / number(node_h2[9])
         why = ""
         if ratio > 1.5:
-            why = (f"Live heap per stream {ours[8]} (Node's {node_h2[8]}); see the HTTP/2 breakdown: where "
-                   f"postsse's bytes go.")
+            why = (f"Live heap per stream {ours[8]} (Node's {node_h2[8]}), and more garbage than that: see the "
+                   f"HTTP/2 breakdown, and what is left, at the end of sections 3 and 4.")
         goals.append((f"RSS per stream over HTTP/2 ≤ 1.5× Node http2's, {int(number(ours[1])):,} streams: {producer}",
                       f"{ours[9]} against {node_h2[9]} ({ratio:.2f}×)"
                       + (f"; G1 as the JVM picks it, a thread per stream: {g1[9]}" if g1 else ""), ratio <= 1.5, why))
@@ -136,11 +136,11 @@ for cells in big:
         why = (f"At 1 event/s a stream, 100,000 events/s on 2 cores shared with the load client: the server "
                f"took {cells[7]} µs of CPU per event in the steady window (Node's http2 {node[7] if node else '?'}, "
                f"whose own steady p99 was {node[5] if node else '?'} ms, on its one core). postsse took "
-               f"{cells[3]} to open the streams (Node {node[3] if node else '?'}), while C2 compiled and young "
-               f"collections copied the new streams, and the events queued meanwhile had not drained by the "
-               f"window (steady p50 {cells[4]} ms)"
-               + (f"; once settled, p50 / p99 {cells[11]}" if len(cells) > 11 else "")
-               + "; see what changed, under the single-stream table.")
+               f"{cells[3]} to open the streams (Node {node[3] if node else '?'}). The queue stood rather than "
+               f"drained: steady p50 {cells[4]} ms"
+               + (f"; in the settled window (from the first second whose events arrived at the streams' rate) "
+                  f"p50 / p99 {cells[11]}" if len(cells) > 11 else "")
+               + ". See what limits it, at the end of sections 3 and 4.")
     goals.append((f"one node, 100,000 HTTP/2 streams, each 1 event/s, 0 failed, steady delay p99 ≤ 50 ms: {cells[0]}",
                   f"{held:,} held, {failed} failed, p99 {cells[5]} ms", met, why))
 resumable_cost = rows("### Resumable streams: what one costs")
