@@ -171,14 +171,15 @@ public final class H2LoadClient {
             }
             histogram[bucket]++;
             long at = System.nanoTime();
-            if (at >= steadyFrom && at < steadyUntil) {
+            boolean steady = at >= steadyFrom && at < steadyUntil;
+            if (steady) {
                 steadyHistogram[bucket]++;
             }
             if (at >= settledFrom) {
                 if (at < settledUntil) {
                     settledHistogram[bucket]++;
                 }
-            } else if (at >= steadyFrom && at < steadyUntil) {
+            } else if (steady) {
                 if (at - secondFrom >= 1_000_000_000L) {
                     if (Math.abs(receivedInSecond - sentPerSecond) * 20 <= sentPerSecond) {
                         settledFrom = at;
