@@ -72,6 +72,37 @@ text "" "### What changed, and what is left" \
   "request's new virtual thread made anew). The HTTP/2 load comes from a lean h2c client: Jetty's" \
   "HTTP/2 client, used before, took more CPU per event than the server under test." \
   "" \
+  "The breakdowns above, made before those changes: this \`bench/server-load\` (its breakdown, the same" \
+  "JVM, flags and load) built over the server's code of 2026-11-26, commit e1b5405; run on 2026-11-27." \
+  "Bytes per stream:" \
+  "" \
+  "| before: by whose objects, and what the JVM took | HTTP/2, 25,000 streams | HTTP/1.1, 19,000 streams |" \
+  "|---|---:|---:|" \
+  "| virtual threads: their stacks (\`StackChunk\`) and thread objects | 6,769 | 5,375 |" \
+  "| Jetty: connections, HTTP/2 streams, requests, responses, their headers | 2,654 | 3,656 |" \
+  "| Javalin: each request's context | 632 | 632 |" \
+  "| postsse: streams, writers, request heads, body readers | 440 | 441 |" \
+  "| the benchmark's producers | 97 | 192 |" \
+  "| JDK objects that all of the above hold: maps, strings, byte arrays, locks, futures | 12,429 | 13,739 |" \
+  "| **all live objects** (after a full collection) | **23,024** | **24,036** |" \
+  "| Java heap, committed | 51,574 | 38,656 |" \
+  "| direct buffers (Jetty's I/O buffers) | 165 | 16,386 |" \
+  "| **all areas** (native memory tracking) | **52,561** | **56,352** |" \
+  "| resident set (RSS), from \`/proc\` | 55,110 | 59,193 |" \
+  "" \
+  "What each change saved, read against the breakdowns above:" \
+  "- The writer holds no thread: each stream had a second virtual thread, the writer's. The virtual" \
+  "  threads' row fell by about 3.5 KiB a stream, and the JDK objects' row lost that thread's locks" \
+  "  and futures." \
+  "- The body reader lets go of its buffer and of the body once read: 8 KiB of byte arrays a stream," \
+  "  most of the rest of the JDK objects' fall (from 12.4 and 13.7 KiB)." \
+  "- An HTTP/1.1 connection lets go of Jetty's 16 KiB request buffer once the body is read: the" \
+  "  direct buffers' 16 KiB a stream." \
+  "- One heartbeat timer for all streams: a scheduled task a stream, among the JDK objects." \
+  "- The heap the JVM committed fell with the live heap and the garbage between collections: 51.6" \
+  "  KiB a stream over HTTP/2 before, with the same collector and flags. What the serial collector" \
+  "  itself saves, against G1, is in the tables' G1 rows." \
+  "" \
   "What a stream with a producer thread still holds, live, is in the breakdowns above: its virtual" \
   "thread's stack in the heap, Jetty's request, response and HTTP/2 stream, Javalin's context," \
   "postsse's stream, writer and request head, and the JDK objects these hold, against Node's 2 KiB." \
