@@ -213,8 +213,8 @@ h2_table() {
 echo "### Concurrency over HTTP/2: $h2streams streams on $(( (h2streams + 99) / 100 )) h2c connections, each 1 event/s for $events s (16-byte events, heartbeat 15 s for postsse)"
 echo
 echo "Steady: the 20 s from 2 s after the last stream opened. Settled: the 10 s from the first whole second of"
-echo "the steady window that received what the streams send in a second (±5%), once any backlog of the"
-echo "opening has drained; the client asks for the heap after both."
+echo "the steady window that received what the streams send in a second (±5%): the opening's backlog, if"
+echo "any, drained, though a queue that stands passes that test too. The client asks for the heap after both."
 echo
 h2_table "$h2streams" "${h2results[@]}"
 echo
