@@ -54,7 +54,7 @@ text "postsse (JDK 25, virtual threads) against an Express server of the seed's 
   "the half minute of opening 100,000 streams; the server's CPU per event is read from \`/proc\` over" \
   "the same window. A server that fell behind while the streams opened is still catching up in the" \
   "steady window, so a settled window is given too: 10 s from the first second of the steady window" \
-  "whose events arrived at the streams' own rate, the backlog drained." \
+  "whose events arrived at the streams' own rate (which a queue that stands, not draining, passes too)." \
   "Rerun: \`bench/server-load.sh [streams] [seconds] [http2-streams] [one-node-streams] [one-node-seconds]\`." ""
 run bench/server-load.sh
 # Found by hand: the history of these figures, and what limits them (see the issue's notes).
